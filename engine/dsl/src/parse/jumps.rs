@@ -1,0 +1,152 @@
+//! Flow directives: `then` targets must exist in their own list; tasks nothing leads to are flagged.
+
+use crate::diagnostic::{Code, Pos, did_you_mean};
+use crate::model::{FlowDirective, NamedTask, TaskKind};
+use crate::parse::{Ctx, child};
+use crate::yaml::{Node, Value};
+
+/// A `then` whose target is not in its list; reported once all task names are known.
+pub(crate) struct PendingJump {
+    target: String,
+    pos: Pos,
+    pointer: String,
+    siblings: Vec<String>,
+}
+
+/// `(target, position, pointer)` of every `then` written on the task `body` or its switch cases.
+fn then_refs(body: &Node, pointer: &str) -> Vec<(String, Pos, String)> {
+    let mut out = Vec::new();
+    let Value::Map(fields) = &body.value else { return out };
+    for (k, v) in fields {
+        match (k.name.as_str(), &v.value) {
+            ("then", Value::Str(s)) => out.push((s.clone(), v.pos, child(pointer, "then"))),
+            ("switch", Value::Seq(cases)) => {
+                for (i, case) in cases.iter().enumerate() {
+                    let Value::Map(c) = &case.value else { continue };
+                    for (name, body) in c {
+                        let Value::Map(cf) = &body.value else { continue };
+                        for (ck, cv) in cf {
+                            if let ("then", Value::Str(s)) = (ck.name.as_str(), &cv.value) {
+                                let p = child(&child(&child(&child(pointer, "switch"), &i.to_string()), &name.name), "then");
+                                out.push((s.clone(), cv.pos, p));
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Checks the `then` targets of one task list from its YAML, so they are checked even when a
+/// sibling task has errors of its own.
+pub(crate) fn check_targets(ctx: &mut Ctx, items: &[Node], pointer: &str) {
+    let entries: Vec<(String, &Node, String)> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| match &item.value {
+            Value::Map(entry) if entry.len() == 1 => {
+                let (key, body) = &entry[0];
+                Some((key.name.clone(), body, child(&child(pointer, &i.to_string()), &key.name)))
+            }
+            _ => None,
+        })
+        .collect();
+    let mut names: Vec<String> = Vec::with_capacity(entries.len());
+    for (name, _, _) in &entries {
+        if !names.contains(name) {
+            names.push(name.clone());
+        }
+    }
+    ctx.task_names.extend(names.iter().cloned());
+    for (_, body, task_pointer) in &entries {
+        for (target, pos, pointer) in then_refs(body, task_pointer) {
+            if matches!(FlowDirective::parse(&target), FlowDirective::Goto(_)) && !names.contains(&target) {
+                ctx.pending_jumps.push(PendingJump { target, pos, pointer, siblings: names.clone() });
+            }
+        }
+    }
+}
+
+/// Warns about tasks of a parsed list that nothing leads to.
+pub(crate) fn check_reachable(ctx: &mut Ctx, tasks: &[NamedTask]) {
+    for i in unreachable(tasks) {
+        let t = &tasks[i];
+        ctx.error_help(
+            Code::UnreachableTask,
+            t.pos,
+            &t.pointer,
+            format!("task `{}` can never run", t.name),
+            "the task before it always jumps elsewhere (`then`) and no `then` leads here; remove it or add a jump to it",
+        );
+    }
+}
+
+/// Indices of tasks that no path from the first task reaches.
+fn unreachable(tasks: &[NamedTask]) -> Vec<usize> {
+    let index = |name: &str| tasks.iter().position(|t| t.name == name);
+    let mut seen = vec![false; tasks.len()];
+    let mut todo = vec![0usize];
+    while let Some(i) = todo.pop() {
+        if i >= tasks.len() || seen[i] {
+            continue;
+        }
+        seen[i] = true;
+        let task = &tasks[i].task;
+        let mut directives: Vec<&FlowDirective> = Vec::new();
+        let mut falls_through = task.if_.is_some();
+        if let TaskKind::Switch(cases) = &task.kind {
+            directives.extend(cases.iter().map(|c| &c.then));
+            // With no default case, an unmatched switch continues to the next task.
+            falls_through |= cases.iter().all(|c| c.when.is_some());
+            if falls_through {
+                directives.extend(task.then.iter());
+            }
+        } else {
+            directives.push(task.then.as_ref().unwrap_or(&FlowDirective::Continue));
+        }
+        for d in directives {
+            match d {
+                FlowDirective::Continue => falls_through = true,
+                FlowDirective::Goto(name) => todo.extend(index(name)),
+                FlowDirective::Exit | FlowDirective::End => {}
+            }
+        }
+        if falls_through {
+            todo.push(i + 1);
+        }
+    }
+    (0..tasks.len()).filter(|i| !seen[*i]).collect()
+}
+
+/// Reports every pending jump, now that all task names are known.
+pub(crate) fn finish(ctx: &mut Ctx) {
+    for jump in std::mem::take(&mut ctx.pending_jumps) {
+        if ctx.task_names.contains(&jump.target) {
+            ctx.error_help(
+                Code::ThenOtherDepth,
+                jump.pos,
+                &jump.pointer,
+                format!("`then: {}` jumps to a task in another list", jump.target),
+                "a flow directive can only go to a task in its own list; move the task, or jump to a task of this list that leads there",
+            );
+        } else {
+            let help = match did_you_mean(&jump.target, jump.siblings.iter().map(String::as_str)) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!(
+                    "`then` takes `continue`, `exit`, `end` or the name of a task in this list: {}",
+                    jump.siblings.join(", ")
+                ),
+            };
+            ctx.error_help(
+                Code::UnknownThenTarget,
+                jump.pos,
+                &jump.pointer,
+                format!("`then: {}` names no task", jump.target),
+                help,
+            );
+        }
+    }
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what shopflow's build and tests need and is missing; safe to run any number of times.
+set -euo pipefail
+
+# Debian packages the build and tests use. Each later capability adds its own here.
+DEBIAN_PACKAGES=(pkg-config)
+
+missing=()
+for pkg in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "setup: cargo not found; install Rust 1.92 or newer from https://rustup.rs" >&2
+  exit 1
+fi
+# fmt and clippy are part of `make check`; add them when the toolchain lacks them.
+if command -v rustup >/dev/null 2>&1; then
+  for component in rustfmt clippy; do
+    rustup component list --installed 2>/dev/null | grep -q "^$component" || rustup component add "$component"
+  done
+fi

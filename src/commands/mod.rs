@@ -1,0 +1,66 @@
+//! One module per subcommand, plus what they share: reading a flow file and reporting problems.
+
+pub mod explain;
+pub mod graph;
+pub mod schema;
+pub mod validate;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use shopflow_dsl::{Diagnostic, Loaded};
+
+/// Exit status for an invalid flow definition where a valid one was needed (`run`, `graph`, `explain`).
+pub const EXIT_INVALID_DEFINITION: u8 = 2;
+
+/// The built-in functions `call:` may name. The function registry replaces this list as
+/// workers are added.
+pub const BUILTIN_FUNCTIONS: &[(&str, &str)] = &[
+    ("noop", "Does nothing and returns its input; for tests and benchmarks."),
+    ("echo", "Returns its `with` arguments as its output."),
+];
+
+/// Names of the built-in functions.
+pub fn builtin_names() -> Vec<&'static str> {
+    BUILTIN_FUNCTIONS.iter().map(|(name, _)| *name).collect()
+}
+
+/// Why a flow file could not be used.
+pub enum LoadFailure {
+    /// The file could not be read.
+    Unreadable(String),
+    /// The file was read but is not a valid flow.
+    Invalid(Vec<Diagnostic>),
+}
+
+/// Reads and validates one flow file.
+pub fn load_file(path: &Path) -> Result<Loaded, LoadFailure> {
+    let bytes = std::fs::read(path).map_err(|e| LoadFailure::Unreadable(e.to_string()))?;
+    shopflow_dsl::load(&bytes, &builtin_names()).map_err(LoadFailure::Invalid)
+}
+
+/// Prints problems to stderr in the compiler format.
+pub fn print_diagnostics(path: &Path, diags: &[Diagnostic]) {
+    let file = path.display().to_string();
+    for d in diags {
+        eprintln!("{}", d.render(&file));
+    }
+}
+
+/// Loads a flow that a command needs valid; reports problems and gives the exit status otherwise.
+pub fn load_valid(path: &Path) -> Result<Loaded, ExitCode> {
+    match load_file(path) {
+        Ok(loaded) => {
+            print_diagnostics(path, &loaded.warnings);
+            Ok(loaded)
+        }
+        Err(LoadFailure::Unreadable(e)) => {
+            eprintln!("{}: error: cannot read the file: {e}", path.display());
+            Err(ExitCode::from(EXIT_INVALID_DEFINITION))
+        }
+        Err(LoadFailure::Invalid(diags)) => {
+            print_diagnostics(path, &diags);
+            Err(ExitCode::from(EXIT_INVALID_DEFINITION))
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! The `shopflow` command line: parses arguments and hands each subcommand to its module.
+
+mod commands;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Durable customer-service workflows for online shops (Serverless Workflow DSL 1.0.3).
+#[derive(Parser)]
+#[command(name = "shopflow", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check flow files; prints each problem as FILE:LINE:COL: error[CODE]: message.
+    ///
+    /// Exit status: 0 when every file is valid (warnings allowed), 1 when any is not.
+    Validate {
+        /// Flow files (YAML).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Also fail (exit 1) on warnings.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Draw a flow as a Mermaid or Graphviz diagram.
+    Graph {
+        /// Flow file.
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+    },
+    /// Describe a flow in plain words: what starts it, its tasks, calls, events and timers.
+    Explain {
+        /// Flow file.
+        file: PathBuf,
+    },
+    /// Print the JSON Schema of the flows shopflow accepts (for YAML editors).
+    Schema,
+}
+
+/// Diagram formats.
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    /// Mermaid flowchart.
+    Mermaid,
+    /// Graphviz dot.
+    Dot,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Validate { files, deny_warnings } => commands::validate::run(&files, deny_warnings),
+        Command::Graph { file, format } => commands::graph::run(&file, matches!(format, GraphFormat::Dot)),
+        Command::Explain { file } => commands::explain::run(&file),
+        Command::Schema => commands::schema::run(),
+    }
+}
