@@ -43,6 +43,26 @@ enum Command {
     },
     /// Print the JSON Schema of the flows shopflow accepts (for YAML editors).
     Schema,
+    /// Run a flow to the end in this process; prints its output (exit 0) or error (exit 1).
+    ///
+    /// An invalid definition exits 2. Secrets named in `use.secrets` are read from
+    /// `SHOPFLOW_SECRET_<NAME>` environment variables.
+    Run {
+        /// Flow file.
+        file: PathBuf,
+        /// Workflow input as JSON.
+        #[arg(long, conflicts_with = "input_file")]
+        input: Option<String>,
+        /// Workflow input from a JSON file.
+        #[arg(long, value_name = "PATH")]
+        input_file: Option<PathBuf>,
+        /// Replace a function's result, e.g. `--mock platform.order.get='{"paid":true}'` (repeatable).
+        #[arg(long = "mock", value_name = "NAME=JSON")]
+        mocks: Vec<String>,
+        /// Another flow that `run.workflow` may start (repeatable).
+        #[arg(long = "flow", value_name = "FILE")]
+        flows: Vec<PathBuf>,
+    },
 }
 
 /// Diagram formats.
@@ -57,9 +77,27 @@ enum GraphFormat {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Validate { files, deny_warnings } => commands::validate::run(&files, deny_warnings),
-        Command::Graph { file, format } => commands::graph::run(&file, matches!(format, GraphFormat::Dot)),
+        Command::Validate {
+            files,
+            deny_warnings,
+        } => commands::validate::run(&files, deny_warnings),
+        Command::Graph { file, format } => {
+            commands::graph::run(&file, matches!(format, GraphFormat::Dot))
+        }
         Command::Explain { file } => commands::explain::run(&file),
         Command::Schema => commands::schema::run(),
+        Command::Run {
+            file,
+            input,
+            input_file,
+            mocks,
+            flows,
+        } => commands::run::run(commands::run::RunArgs {
+            file,
+            input,
+            input_file,
+            mocks,
+            flows,
+        }),
     }
 }

@@ -13,7 +13,11 @@ pub fn run(file: &Path, dot: bool) -> ExitCode {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let text = if dot { graph::dot(&loaded.workflow) } else { graph::mermaid(&loaded.workflow) };
+    let text = if dot {
+        graph::dot(&loaded.workflow)
+    } else {
+        graph::mermaid(&loaded.workflow)
+    };
     print!("{text}");
     ExitCode::SUCCESS
 }

@@ -2,27 +2,36 @@
 
 pub mod explain;
 pub mod graph;
+pub mod run;
 pub mod schema;
 pub mod validate;
 
 use std::path::Path;
 use std::process::ExitCode;
 
+use shopflow_core::FunctionRegistry;
 use shopflow_dsl::{Diagnostic, Loaded};
 
 /// Exit status for an invalid flow definition where a valid one was needed (`run`, `graph`, `explain`).
 pub const EXIT_INVALID_DEFINITION: u8 = 2;
 
-/// The built-in functions `call:` may name. The function registry replaces this list as
-/// workers are added.
-pub const BUILTIN_FUNCTIONS: &[(&str, &str)] = &[
-    ("noop", "Does nothing and returns its input; for tests and benchmarks."),
-    ("echo", "Returns its `with` arguments as its output."),
-];
+/// Every function this shopflow can run, by name.
+pub fn registry() -> FunctionRegistry {
+    FunctionRegistry::with_builtins()
+}
 
-/// Names of the built-in functions.
-pub fn builtin_names() -> Vec<&'static str> {
-    BUILTIN_FUNCTIONS.iter().map(|(name, _)| *name).collect()
+/// Names and one-line summaries of the built-in functions (for `shopflow schema`).
+pub fn builtin_functions() -> Vec<(String, &'static str)> {
+    registry()
+        .summaries()
+        .into_iter()
+        .map(|(n, s)| (n.to_owned(), s))
+        .collect()
+}
+
+/// Names of the built-in functions the validator accepts in `call:`.
+pub fn builtin_names() -> Vec<String> {
+    registry().names().into_iter().map(str::to_owned).collect()
 }
 
 /// Why a flow file could not be used.
@@ -36,7 +45,9 @@ pub enum LoadFailure {
 /// Reads and validates one flow file.
 pub fn load_file(path: &Path) -> Result<Loaded, LoadFailure> {
     let bytes = std::fs::read(path).map_err(|e| LoadFailure::Unreadable(e.to_string()))?;
-    shopflow_dsl::load(&bytes, &builtin_names()).map_err(LoadFailure::Invalid)
+    let names = builtin_names();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    shopflow_dsl::load(&bytes, &names).map_err(LoadFailure::Invalid)
 }
 
 /// Prints problems to stderr in the compiler format.

@@ -3,11 +3,13 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use crate::commands::BUILTIN_FUNCTIONS;
+use crate::commands::builtin_functions;
 
 /// Prints the schema, pretty, on stdout; 0 unless stdout cannot be written.
 pub fn run() -> ExitCode {
-    let schema = shopflow_dsl::schema::json_schema(BUILTIN_FUNCTIONS);
+    let functions = builtin_functions();
+    let functions: Vec<(&str, &str)> = functions.iter().map(|(n, s)| (n.as_str(), *s)).collect();
+    let schema = shopflow_dsl::schema::json_schema(&functions);
     let text = match serde_json::to_string_pretty(&schema) {
         Ok(text) => text,
         Err(e) => {

@@ -15,7 +15,11 @@ pub fn run(files: &[PathBuf], deny_warnings: bool) -> ExitCode {
                 if deny_warnings && !loaded.warnings.is_empty() {
                     failed += 1;
                 } else {
-                    println!("{}: ok ({})", path.display(), loaded.workflow.document.reference());
+                    println!(
+                        "{}: ok ({})",
+                        path.display(),
+                        loaded.workflow.document.reference()
+                    );
                 }
             }
             Err(LoadFailure::Unreadable(e)) => {
@@ -25,10 +29,18 @@ pub fn run(files: &[PathBuf], deny_warnings: bool) -> ExitCode {
             Err(LoadFailure::Invalid(diags)) => {
                 print_diagnostics(path, &diags);
                 let errors = diags.iter().filter(|d| d.is_error()).count();
-                eprintln!("{}: {errors} error{}", path.display(), if errors == 1 { "" } else { "s" });
+                eprintln!(
+                    "{}: {errors} error{}",
+                    path.display(),
+                    if errors == 1 { "" } else { "s" }
+                );
                 failed += 1;
             }
         }
     }
-    if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }

@@ -30,13 +30,21 @@ impl ErrorKind {
     /// The type URI.
     pub fn uri(self) -> &'static str {
         match self {
-            ErrorKind::Configuration => "https://serverlessworkflow.io/spec/1.0.0/errors/configuration",
+            ErrorKind::Configuration => {
+                "https://serverlessworkflow.io/spec/1.0.0/errors/configuration"
+            }
             ErrorKind::Validation => "https://serverlessworkflow.io/spec/1.0.0/errors/validation",
             ErrorKind::Expression => "https://serverlessworkflow.io/spec/1.0.0/errors/expression",
-            ErrorKind::Authentication => "https://serverlessworkflow.io/spec/1.0.0/errors/authentication",
-            ErrorKind::Authorization => "https://serverlessworkflow.io/spec/1.0.0/errors/authorization",
+            ErrorKind::Authentication => {
+                "https://serverlessworkflow.io/spec/1.0.0/errors/authentication"
+            }
+            ErrorKind::Authorization => {
+                "https://serverlessworkflow.io/spec/1.0.0/errors/authorization"
+            }
             ErrorKind::Timeout => "https://serverlessworkflow.io/spec/1.0.0/errors/timeout",
-            ErrorKind::Communication => "https://serverlessworkflow.io/spec/1.0.0/errors/communication",
+            ErrorKind::Communication => {
+                "https://serverlessworkflow.io/spec/1.0.0/errors/communication"
+            }
             ErrorKind::Runtime => "https://serverlessworkflow.io/spec/1.0.0/errors/runtime",
         }
     }
@@ -142,7 +150,12 @@ impl WorkflowError {
 
 impl fmt::Display for WorkflowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({})", self.title.as_deref().unwrap_or(&self.type_), self.status)?;
+        write!(
+            f,
+            "{} ({})",
+            self.title.as_deref().unwrap_or(&self.type_),
+            self.status
+        )?;
         if let Some(d) = &self.detail {
             write!(f, ": {d}")?;
         }
@@ -162,7 +175,8 @@ pub fn same_type(a: &str, b: &str) -> bool {
     if a == b {
         return true;
     }
-    let standard = |t: &str| t.starts_with("https://serverlessworkflow.io/") && t.contains("/errors/");
+    let standard =
+        |t: &str| t.starts_with("https://serverlessworkflow.io/") && t.contains("/errors/");
     standard(a) && standard(b) && a.rsplit('/').next() == b.rsplit('/').next()
 }
 
@@ -176,8 +190,13 @@ mod tests {
             "https://serverlessworkflow.io/dsl/errors/types/communication",
             ErrorKind::Communication.uri()
         ));
-        assert!(!same_type("https://example.com/errors/communication", ErrorKind::Communication.uri()));
-        let e = WorkflowError::new(ErrorKind::Timeout, "Timed out").at("/do/0/a").at("/do/0");
+        assert!(!same_type(
+            "https://example.com/errors/communication",
+            ErrorKind::Communication.uri()
+        ));
+        let e = WorkflowError::new(ErrorKind::Timeout, "Timed out")
+            .at("/do/0/a")
+            .at("/do/0");
         assert_eq!(e.instance.as_deref(), Some("/do/0/a"));
         assert_eq!(e.to_json()["status"], 408);
     }

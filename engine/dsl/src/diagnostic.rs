@@ -174,8 +174,19 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A problem with no advice yet.
-    pub fn new(code: Code, pos: Pos, pointer: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { code, pos, pointer: pointer.into(), message: message.into(), help: None }
+    pub fn new(
+        code: Code,
+        pos: Pos,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            code,
+            pos,
+            pointer: pointer.into(),
+            message: message.into(),
+            help: None,
+        }
     }
 
     /// Adds advice.
@@ -213,10 +224,14 @@ impl Diagnostic {
 }
 
 /// Suggests the closest of `candidates` to `word`, if one is close enough to be a likely typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let mut best: Option<(&str, f64)> = None;
     for candidate in candidates {
-        let score = strsim::jaro_winkler(&word.to_ascii_lowercase(), &candidate.to_ascii_lowercase());
+        let score =
+            strsim::jaro_winkler(&word.to_ascii_lowercase(), &candidate.to_ascii_lowercase());
         if score >= 0.8 && best.is_none_or(|(_, s)| score > s) {
             best = Some((candidate, score));
         }
@@ -239,8 +254,13 @@ mod tests {
 
     #[test]
     fn renders_like_a_compiler() {
-        let d = Diagnostic::new(Code::UnknownKey, Pos::new(3, 5), "/do/0/a", "unknown key `wiht`")
-            .with_help("did you mean `with`?");
+        let d = Diagnostic::new(
+            Code::UnknownKey,
+            Pos::new(3, 5),
+            "/do/0/a",
+            "unknown key `wiht`",
+        )
+        .with_help("did you mean `with`?");
         assert_eq!(
             d.render("f.yaml"),
             "f.yaml:3:5: error[SW0101]: unknown key `wiht`\n  help: did you mean `with`?"

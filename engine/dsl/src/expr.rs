@@ -186,7 +186,10 @@ impl Expr {
         let mut declared: Vec<String> = Vec::with_capacity(locals.len());
         for local in locals {
             // Only variables the source mentions are bound; shadowed duplicates collapse.
-            if src.contains(local.as_str()) && !declared.contains(local) && !VARIABLES.contains(&local.as_str()) {
+            if src.contains(local.as_str())
+                && !declared.contains(local)
+                && !VARIABLES.contains(&local.as_str())
+            {
                 declared.push(local.clone());
             }
         }
@@ -199,6 +202,11 @@ impl Expr {
                 locals: declared,
             }),
         })
+    }
+
+    /// Whether the source mentions `name` (a variable with `$`); cheap, for skipping work.
+    pub fn mentions(&self, name: &str) -> bool {
+        self.inner.source.contains(name)
     }
 
     /// The source text the expression was compiled from.
@@ -234,7 +242,12 @@ impl Expr {
     ) -> Result<T, EvalError> {
         let compiled = &*self.inner;
         let mut values = Vec::with_capacity(VARIABLES.len());
-        for ((value, used), name) in vars.in_order().into_iter().zip(compiled.uses).zip(VARIABLES) {
+        for ((value, used), name) in vars
+            .in_order()
+            .into_iter()
+            .zip(compiled.uses)
+            .zip(VARIABLES)
+        {
             values.push(if used {
                 json_to_val(value, 0).map_err(|e| EvalError::new(format!("{name}: {e}")))?
             } else {
@@ -242,7 +255,12 @@ impl Expr {
             });
         }
         for name in &compiled.locals {
-            let value = vars.locals.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v);
+            let value = vars
+                .locals
+                .iter()
+                .rev()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v);
             values.push(match value {
                 Some(v) => json_to_val(v, 0).map_err(|e| EvalError::new(format!("{name}: {e}")))?,
                 None => Val::Null,
@@ -307,13 +325,26 @@ fn compile_filter(src: &str, locals: &[String]) -> Result<Filter, CompileError> 
     let arena = Arena::default();
     let loader = Loader::new(prelude().iter().cloned());
     let modules = loader
-        .load(&arena, File { code: src, path: () })
+        .load(
+            &arena,
+            File {
+                code: src,
+                path: (),
+            },
+        )
         .map_err(|errs| load_error(src, errs))?;
-    load::import(&modules, |import| Err(format!("cannot import `{}`", import.path)))
-        .map_err(|errs| load_error(src, errs))?;
+    load::import(&modules, |import| {
+        Err(format!("cannot import `{}`", import.path))
+    })
+    .map_err(|errs| load_error(src, errs))?;
     Compiler::default()
         .with_funs(natives())
-        .with_global_vars(VARIABLES.iter().copied().chain(locals.iter().map(String::as_str)))
+        .with_global_vars(
+            VARIABLES
+                .iter()
+                .copied()
+                .chain(locals.iter().map(String::as_str)),
+        )
         .compile(modules)
         .map_err(|errs| undefined_error(src, errs))
 }
@@ -361,7 +392,10 @@ fn lex_error(src: &str, expect: &lex::Expect<&str>, rest: &str) -> CompileError 
             } else {
                 CompileError::new(
                     at,
-                    format!("expected {close} to close `{open}`, found `{}`", snippet(rest)),
+                    format!(
+                        "expected {close} to close `{open}`, found `{}`",
+                        snippet(rest)
+                    ),
                 )
             }
         }
@@ -371,7 +405,9 @@ fn lex_error(src: &str, expect: &lex::Expect<&str>, rest: &str) -> CompileError 
         lex::Expect::Unicode => {
             CompileError::new(at, "invalid unicode escape, expected 4 hexadecimal digits")
         }
-        lex::Expect::Token => CompileError::new(at, format!("unexpected token `{}`", snippet(rest))),
+        lex::Expect::Token => {
+            CompileError::new(at, format!("unexpected token `{}`", snippet(rest)))
+        }
         _ => CompileError::new(at, format!("unexpected token `{}`", snippet(rest))),
     }
 }
@@ -670,7 +706,11 @@ impl Scan {
         if let Some(frame) = self.top() {
             frame.ops += 1;
         }
-        let running: usize = self.frames.iter().map(|f| f.ops.max(f.segment_max) + 1).sum();
+        let running: usize = self
+            .frames
+            .iter()
+            .map(|f| f.ops.max(f.segment_max) + 1)
+            .sum();
         if running > MAX_TREE_DEPTH {
             return Err(too_complex(at));
         }
@@ -815,7 +855,12 @@ fn json_to_val(value: &Value, depth: usize) -> Result<Val, String> {
             check_depth(depth)?;
             let entries = entries
                 .iter()
-                .map(|(k, v)| Ok((Val::utf8_str(k.clone().into_bytes()), json_to_val(v, depth + 1)?)))
+                .map(|(k, v)| {
+                    Ok((
+                        Val::utf8_str(k.clone().into_bytes()),
+                        json_to_val(v, depth + 1)?,
+                    ))
+                })
                 .collect::<Result<jaq_json::Map, String>>()?;
             Val::obj(entries)
         }
@@ -861,7 +906,9 @@ fn val_to_json(val: Val, depth: usize) -> Result<Value, String> {
 /// Fails when an array or object at `depth` would be one level too many.
 fn check_depth(depth: usize) -> Result<(), String> {
     if depth >= MAX_VALUE_DEPTH {
-        Err(format!("value is nested deeper than {MAX_VALUE_DEPTH} levels"))
+        Err(format!(
+            "value is nested deeper than {MAX_VALUE_DEPTH} levels"
+        ))
     } else {
         Ok(())
     }
@@ -891,7 +938,11 @@ fn num_to_json(n: &Num) -> Value {
 }
 
 fn float_to_json(f: f64) -> Value {
-    let f = if f.is_infinite() { f.signum() * f64::MAX } else { f };
+    let f = if f.is_infinite() {
+        f.signum() * f64::MAX
+    } else {
+        f
+    };
     Number::from_f64(f).map_or(Value::Null, Value::Number)
 }
 
@@ -970,7 +1021,9 @@ mod tests {
     use serde_json::json;
 
     fn eval(src: &str, input: Value) -> Result<Value, EvalError> {
-        Expr::compile(src).expect("compiles").eval(&input, &Vars::default())
+        Expr::compile(src)
+            .expect("compiles")
+            .eval(&input, &Vars::default())
     }
 
     #[test]

@@ -19,7 +19,7 @@ use std::collections::BTreeSet;
 
 pub use diagnostic::{Code, Diagnostic, Pos, Severity};
 pub use model::Workflow;
-pub use parse::parse_iso8601;
+pub use parse::{parse_cron, parse_iso8601};
 
 /// A flow that loaded and validated, with any warnings.
 #[derive(Debug, Clone)]
@@ -36,18 +36,31 @@ pub struct Loaded {
 /// On failure every problem found is returned, sorted by position (errors and warnings).
 pub fn load(bytes: &[u8], builtins: &[&str]) -> Result<Loaded, Vec<Diagnostic>> {
     let root = yaml::load_bytes(bytes).map_err(|d| vec![d])?;
-    let mut ctx = parse::Ctx::new(builtins.iter().map(|s| (*s).to_owned()).collect::<BTreeSet<_>>());
+    let mut ctx = parse::Ctx::new(
+        builtins
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect::<BTreeSet<_>>(),
+    );
     let workflow = parse::parse_workflow(&mut ctx, &root);
     parse::finish_jumps(&mut ctx);
     let mut diags = ctx.diags;
     diags.sort_by(|a, b| a.pos.cmp(&b.pos).then(a.code.cmp(&b.code)));
     diags.dedup();
     match workflow {
-        Some(workflow) if !diags.iter().any(Diagnostic::is_error) => Ok(Loaded { workflow, warnings: diags }),
+        Some(workflow) if !diags.iter().any(Diagnostic::is_error) => Ok(Loaded {
+            workflow,
+            warnings: diags,
+        }),
         _ => {
             if !diags.iter().any(Diagnostic::is_error) {
                 // Every failed parse reports why; this guards the invariant without panicking.
-                diags.push(Diagnostic::new(Code::YamlSyntax, root.pos, "", "the flow could not be read"));
+                diags.push(Diagnostic::new(
+                    Code::YamlSyntax,
+                    root.pos,
+                    "",
+                    "the flow could not be read",
+                ));
             }
             Err(diags)
         }

@@ -239,8 +239,8 @@ fn schedule() -> Value {
             "every": rd("duration", "The interval at which the workflow runs, regardless of whether the previous run is still in progress."),
             "cron": {
                 "type": "string",
-                "description": "A CRON expression, e.g. '0 9 * * *' for 09:00 daily.",
-                "examples": ["0 9 * * *"],
+                "description": "A cron expression: minute hour day-of-month month day-of-week ('0 9 * * *' is 09:00 daily), or a nickname such as `@daily`.",
+                "examples": ["0 9 * * *", "@daily"],
             },
             "after": rd("duration", "A delay the workflow waits after it completes before it runs again."),
             "on": rd("eventConsumptionStrategy", "The events that start a run of the workflow."),
@@ -410,7 +410,10 @@ fn redirect() -> Value {
 
 fn call_function(builtins: &[(&str, &str)]) -> Value {
     let names: Vec<&str> = builtins.iter().map(|(name, _)| *name).collect();
-    let descriptions: Vec<&str> = builtins.iter().map(|(_, description)| *description).collect();
+    let descriptions: Vec<&str> = builtins
+        .iter()
+        .map(|(_, description)| *description)
+        .collect();
     task_kind(
         "Calls a built-in function or one defined under `use.functions`.",
         json!({
@@ -784,7 +787,8 @@ fn timeout_reference() -> Value {
 }
 
 fn retry_policy() -> Value {
-    let backoff = |description: &str| json!({ "type": ["object", "null"], "description": description });
+    let backoff =
+        |description: &str| json!({ "type": ["object", "null"], "description": description });
     object(
         "How to retry a failed task.",
         json!({
@@ -937,7 +941,8 @@ fn event_consumption_strategy() -> Value {
         }),
         &[],
     );
-    out["oneOf"] = json!([{ "required": ["all"] }, { "required": ["any"] }, { "required": ["one"] }]);
+    out["oneOf"] =
+        json!([{ "required": ["all"] }, { "required": ["any"] }, { "required": ["one"] }]);
     out["dependentRequired"] = json!({ "until": ["any"] });
     out
 }

@@ -4,7 +4,6 @@
 //! node keeps its position, all problems can be reported in one pass, and aliases, nesting and
 //! size are bounded before anything is allocated for them.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
@@ -92,7 +91,10 @@ impl Node {
             Value::Str(s) => serde_json::Value::String(s.clone()),
             Value::Seq(items) => items.iter().map(Node::to_json).collect(),
             Value::Map(entries) => serde_json::Value::Object(
-                entries.iter().map(|(k, v)| (k.name.clone(), v.to_json())).collect(),
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.name.clone(), v.to_json()))
+                    .collect(),
             ),
         }
     }
@@ -126,7 +128,11 @@ pub fn load_bytes(bytes: &[u8]) -> Result<Node, Diagnostic> {
             Code::NotUtf8,
             Pos::new(to_u32(line), to_u32(col)),
             "",
-            format!("byte 0x{:02X} at offset {} is not valid UTF-8", bytes[e.valid_up_to()], e.valid_up_to()),
+            format!(
+                "byte 0x{:02X} at offset {} is not valid UTF-8",
+                bytes[e.valid_up_to()],
+                e.valid_up_to()
+            ),
         )
         .with_help("save the file as UTF-8 (YAML files must be UTF-8 text)")
     })?;
@@ -141,6 +147,26 @@ pub fn load_str(text: &str) -> Result<Node, Diagnostic> {
     while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|e| {
             let m = e.marker();
+            if e.info().contains("recursion limit") {
+                return Diagnostic::new(
+                    Code::TooDeep,
+                    Pos::new(to_u32(m.line()), to_u32(m.col() + 1)),
+                    "",
+                    format!("the YAML nests deeper than {MAX_DEPTH} levels"),
+                )
+                .with_help(
+                    "flatten the structure; deep task nesting is easier to read as subflows",
+                );
+            }
+            if e.info().contains("unknown anchor") {
+                return Diagnostic::new(
+                    Code::UnknownAnchor,
+                    Pos::new(to_u32(m.line()), to_u32(m.col() + 1)),
+                    "",
+                    "alias to an anchor that is not defined",
+                )
+                .with_help("define the anchor (`&name`) before the alias (`*name`) that uses it");
+            }
             let help = if e.info().contains("mapping values are not allowed") {
                 "an unquoted value cannot contain `: ` (jq objects like `{ key: value }` do); \
                  wrap the whole value in single quotes: '${ … }'"
@@ -171,8 +197,17 @@ fn pos_of(span: &Span) -> Pos {
 }
 
 enum Frame {
-    Seq { pos: Pos, anchor: usize, items: Vec<Node> },
-    Map { pos: Pos, anchor: usize, entries: Vec<(Key, Node)>, key: Option<Key> },
+    Seq {
+        pos: Pos,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        pos: Pos,
+        anchor: usize,
+        entries: Vec<(Key, Node)>,
+        key: Option<Key>,
+    },
 }
 
 #[derive(Default)]
@@ -206,7 +241,12 @@ impl Builder {
             Event::Nothing | Event::StreamStart | Event::DocumentEnd => {}
             Event::Alias(id) => {
                 let Some(node) = self.anchors.get(&id) else {
-                    return Err(Diagnostic::new(Code::UnknownAnchor, pos, "", "alias to an anchor that is not defined"));
+                    return Err(Diagnostic::new(
+                        Code::UnknownAnchor,
+                        pos,
+                        "",
+                        "alias to an anchor that is not defined",
+                    ));
                 };
                 let added = node.count();
                 self.alias_nodes += added;
@@ -217,7 +257,9 @@ impl Builder {
                         "",
                         format!("aliases expand to more than {MAX_ALIAS_NODES} nodes"),
                     )
-                    .with_help("write the repeated part once, or use a reusable definition under `use`"));
+                    .with_help(
+                        "write the repeated part once, or use a reusable definition under `use`",
+                    ));
                 }
                 let mut node = node.clone();
                 node.pos = pos;
@@ -236,24 +278,50 @@ impl Builder {
                 } else {
                     Value::Str(text.into_owned())
                 };
-                let node = Node { pos, value, content_offset };
+                let node = Node {
+                    pos,
+                    value,
+                    content_offset,
+                };
                 if anchor > 0 {
                     self.anchors.insert(anchor, node.clone());
                 }
                 self.push(node, 1)?;
             }
-            Event::SequenceStart(anchor, _) => self.open(Frame::Seq { pos, anchor, items: Vec::new() })?,
-            Event::MappingStart(anchor, _) => {
-                self.open(Frame::Map { pos, anchor, entries: Vec::new(), key: None })?
-            }
+            Event::SequenceStart(anchor, _) => self.open(Frame::Seq {
+                pos,
+                anchor,
+                items: Vec::new(),
+            })?,
+            Event::MappingStart(anchor, _) => self.open(Frame::Map {
+                pos,
+                anchor,
+                entries: Vec::new(),
+                key: None,
+            })?,
             Event::SequenceEnd | Event::MappingEnd => {
                 let (node, anchor) = match self.stack.pop() {
-                    Some(Frame::Seq { pos, anchor, items }) => {
-                        (Node { pos, value: Value::Seq(items), content_offset: None }, anchor)
-                    }
-                    Some(Frame::Map { pos, anchor, entries, .. }) => {
-                        (Node { pos, value: Value::Map(entries), content_offset: None }, anchor)
-                    }
+                    Some(Frame::Seq { pos, anchor, items }) => (
+                        Node {
+                            pos,
+                            value: Value::Seq(items),
+                            content_offset: None,
+                        },
+                        anchor,
+                    ),
+                    Some(Frame::Map {
+                        pos,
+                        anchor,
+                        entries,
+                        ..
+                    }) => (
+                        Node {
+                            pos,
+                            value: Value::Map(entries),
+                            content_offset: None,
+                        },
+                        anchor,
+                    ),
                     None => return Ok(false),
                 };
                 if anchor > 0 {
@@ -294,7 +362,8 @@ impl Builder {
                 pos,
                 "",
                 format!("the document has more than {MAX_NODES} nodes"),
-            ));
+            )
+            .with_help("split the flow into subflows called with `run.workflow`, or move data out of the definition"));
         }
         Ok(())
     }
@@ -307,7 +376,8 @@ impl Builder {
                 node.pos,
                 "",
                 format!("the document has more than {MAX_NODES} nodes"),
-            ));
+            )
+            .with_help("split the flow into subflows called with `run.workflow`, or move data out of the definition"));
         }
         match self.stack.last_mut() {
             None => self.root = Some(node),
@@ -338,7 +408,10 @@ impl Builder {
                         )
                         .with_help("remove one of them; YAML keys must be unique"));
                     }
-                    *key = Some(Key { name, pos: node.pos });
+                    *key = Some(Key {
+                        name,
+                        pos: node.pos,
+                    });
                 }
                 Some(k) => entries.push((k, node)),
             },
@@ -361,37 +434,39 @@ impl Builder {
 }
 
 /// Resolves a plain scalar with the YAML 1.2 core schema.
-fn resolve_plain(text: &Cow<'_, str>) -> Value {
-    let t = text.as_ref();
+fn resolve_plain(t: &str) -> Value {
     match t {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "true" | "True" | "TRUE" => return Value::Bool(true),
         "false" | "False" | "FALSE" => return Value::Bool(false),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::Float(f64::INFINITY),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Value::Float(f64::INFINITY);
+        }
         "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
         ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
         _ => {}
     }
-    if let Some(hex) = t.strip_prefix("0x") {
-        if let Ok(i) = i64::from_str_radix(hex, 16) {
-            return Value::Int(i);
-        }
+    if let Some(hex) = t.strip_prefix("0x")
+        && let Ok(i) = i64::from_str_radix(hex, 16)
+    {
+        return Value::Int(i);
     }
-    if let Some(oct) = t.strip_prefix("0o") {
-        if let Ok(i) = i64::from_str_radix(oct, 8) {
-            return Value::Int(i);
-        }
+    if let Some(oct) = t.strip_prefix("0o")
+        && let Ok(i) = i64::from_str_radix(oct, 8)
+    {
+        return Value::Int(i);
     }
     let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
-    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        if let Ok(i) = t.parse::<i64>() {
-            return Value::Int(i);
-        }
+    if !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && let Ok(i) = t.parse::<i64>()
+    {
+        return Value::Int(i);
     }
-    if is_core_float(digits) {
-        if let Ok(f) = t.parse::<f64>() {
-            return Value::Float(f);
-        }
+    if is_core_float(digits)
+        && let Ok(f) = t.parse::<f64>()
+    {
+        return Value::Float(f);
     }
     Value::Str(t.to_owned())
 }
@@ -428,12 +503,19 @@ mod tests {
     #[test]
     fn keeps_positions() {
         let n = load("a:\n  b: 'x'\n  c: [1, 2.5, true, ~]\n");
-        let Value::Map(top) = &n.value else { panic!("map") };
+        let Value::Map(top) = &n.value else {
+            panic!("map")
+        };
         assert_eq!(top[0].0.pos, Pos::new(1, 1));
-        let Value::Map(inner) = &top[0].1.value else { panic!("map") };
+        let Value::Map(inner) = &top[0].1.value else {
+            panic!("map")
+        };
         assert_eq!(inner[0].1.pos, Pos::new(2, 6));
         assert_eq!(inner[0].1.content_offset, Some(1));
-        assert_eq!(inner[1].1.to_json(), serde_json::json!([1, 2.5, true, null]));
+        assert_eq!(
+            inner[1].1.to_json(),
+            serde_json::json!([1, 2.5, true, null])
+        );
     }
 
     #[test]
@@ -449,11 +531,17 @@ mod tests {
     #[test]
     fn rejects_bad_input_cleanly() {
         assert_eq!(load_str("").unwrap_err().code, Code::EmptyFile);
-        assert_eq!(load_str("# only a comment\n").unwrap_err().code, Code::EmptyFile);
+        assert_eq!(
+            load_str("# only a comment\n").unwrap_err().code,
+            Code::EmptyFile
+        );
         assert_eq!(load_bytes(b"a: \xff\n").unwrap_err().code, Code::NotUtf8);
         assert_eq!(load_str("a: [1,\n").unwrap_err().code, Code::YamlSyntax);
         assert_eq!(load_str("a: 1\na: 2\n").unwrap_err().code, Code::BadKey);
-        assert_eq!(load_str("a: 1\n---\nb: 2\n").unwrap_err().code, Code::MultipleDocuments);
+        assert_eq!(
+            load_str("a: 1\n---\nb: 2\n").unwrap_err().code,
+            Code::MultipleDocuments
+        );
         let deep = "[".repeat(10_000);
         assert_eq!(load_str(&deep).unwrap_err().code, Code::TooDeep);
         let big = vec![b'#'; MAX_FILE_BYTES + 1];
@@ -470,6 +558,9 @@ mod tests {
             ));
         }
         assert_eq!(load_str(&doc).unwrap_err().code, Code::AliasBomb);
-        assert_eq!(load("a: &x 1\nb: *x\n").to_json(), serde_json::json!({"a": 1, "b": 1}));
+        assert_eq!(
+            load("a: &x 1\nb: *x\n").to_json(),
+            serde_json::json!({"a": 1, "b": 1})
+        );
     }
 }

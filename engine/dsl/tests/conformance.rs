@@ -48,13 +48,21 @@ fn ctk_definitions_validate_clean() {
             match load(def.as_bytes(), BUILTINS) {
                 Ok(loaded) => {
                     if !loaded.warnings.is_empty() {
-                        failures.push(format!("{}:{line}: warnings {:?}", path.display(), loaded.warnings));
+                        failures.push(format!(
+                            "{}:{line}: warnings {:?}",
+                            path.display(),
+                            loaded.warnings
+                        ));
                     }
                 }
                 Err(diags) => failures.push(format!(
                     "{}:{line}:\n{}",
                     path.display(),
-                    diags.iter().map(|d| d.render("def")).collect::<Vec<_>>().join("\n")
+                    diags
+                        .iter()
+                        .map(|d| d.render("def"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
                 )),
             }
         }
@@ -77,7 +85,11 @@ fn examples_validate_or_are_refused_with_a_position() {
     for path in paths {
         seen += 1;
         let bytes = std::fs::read(&path).expect("read example");
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
         match load(&bytes, BUILTINS) {
             Ok(_) => report.push(format!("{name}: ok")),
             Err(diags) => {
@@ -85,15 +97,26 @@ fn examples_validate_or_are_refused_with_a_position() {
                 assert!(
                     errors.iter().all(|d| d.code == Code::NotSupported),
                     "{name} has errors other than not-supported:\n{}",
-                    errors.iter().map(|d| d.render(&name)).collect::<Vec<_>>().join("\n")
+                    errors
+                        .iter()
+                        .map(|d| d.render(&name))
+                        .collect::<Vec<_>>()
+                        .join("\n")
                 );
                 for d in &errors {
                     assert!(d.pos.line > 0 && d.pos.col > 0, "{name}: no position");
-                    assert!(d.help.is_some(), "{name}: not-supported without an alternative");
+                    assert!(
+                        d.help.is_some(),
+                        "{name}: not-supported without an alternative"
+                    );
                 }
                 report.push(format!(
                     "{name}: {}",
-                    errors.iter().map(|d| format!("{}:{} {}", d.pos.line, d.pos.col, d.message)).collect::<Vec<_>>().join("; ")
+                    errors
+                        .iter()
+                        .map(|d| format!("{}:{} {}", d.pos.line, d.pos.col, d.message))
+                        .collect::<Vec<_>>()
+                        .join("; ")
                 ));
             }
         }

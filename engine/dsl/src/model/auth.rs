@@ -78,6 +78,10 @@ pub struct OAuth2 {
 
 /// An authentication given inline or by name from `use.authentications`.
 #[derive(Debug, Clone)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "built once per flow at load and shared behind an Arc; boxing would only add indirection"
+)]
 pub enum AuthRef {
     /// Named in `use.authentications` (checked to exist).
     Named(String),

@@ -5,6 +5,10 @@ use crate::model::data::{Expression, Template};
 
 /// What a `call` task calls.
 #[derive(Debug, Clone)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "built once per flow at load and shared behind an Arc; boxing would only add indirection"
+)]
 pub enum Call {
     /// `call: http`.
     Http(HttpCall),

@@ -55,7 +55,9 @@ pub struct Schema {
 
 impl std::fmt::Debug for Schema {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Schema").field("document", &self.document).finish()
+        f.debug_struct("Schema")
+            .field("document", &self.document)
+            .finish()
     }
 }
 

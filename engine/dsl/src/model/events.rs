@@ -1,8 +1,8 @@
 //! Events: `emit`, `listen`, event filters and consumption strategies.
 
+use crate::diagnostic::Pos;
 use crate::model::data::{Export, Expression, Output, Template};
 use crate::model::task::TaskList;
-use crate::diagnostic::Pos;
 
 /// `emit`: publish a CloudEvent.
 #[derive(Debug, Clone)]

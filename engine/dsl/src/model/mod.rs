@@ -11,14 +11,18 @@ use std::collections::BTreeMap;
 
 pub use auth::{AuthRef, AuthScheme, Authentication, BasicAuth, BearerAuth, Credentials, OAuth2};
 pub use call::{Call, Endpoint, FunctionCall, HttpCall, HttpOutput, OpenApiCall, UriValue};
-pub use data::{Expression, Export, Input, Output, Schema, Template};
-pub use events::{Consumption, Correlation, Emit, EventFilter, FilterValue, Listen, ReadMode, SubscriptionIterator, Until};
+pub use data::{Export, Expression, Input, Output, Schema, Template};
+pub use events::{
+    Consumption, Correlation, Emit, EventFilter, FilterValue, Listen, ReadMode,
+    SubscriptionIterator, Until,
+};
 pub use policy::{
-    Backoff, DurationValue, ErrorDef, ErrorFilter, ErrorRef, Jitter, RetryLimit, RetryPolicy, RetryRef, Timeout,
-    TimeoutRef,
+    Backoff, DurationValue, ErrorDef, ErrorFilter, ErrorRef, Jitter, RetryLimit, RetryPolicy,
+    RetryRef, Timeout, TimeoutRef,
 };
 pub use task::{
-    Catch, FlowDirective, For, Fork, NamedTask, Raise, RunWorkflow, SwitchCase, Task, TaskKind, TaskList, Try,
+    Catch, FlowDirective, For, Fork, NamedTask, Raise, RunWorkflow, SwitchCase, Task, TaskKind,
+    TaskList, Try,
 };
 
 use crate::diagnostic::Pos;

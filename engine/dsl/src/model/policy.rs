@@ -46,6 +46,10 @@ pub struct ErrorDef {
 
 /// An error given inline or by name from `use.errors`.
 #[derive(Debug, Clone)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "built once per flow at load and shared behind an Arc; boxing would only add indirection"
+)]
 pub enum ErrorRef {
     /// Named in `use.errors` (checked to exist).
     Named(String),
@@ -119,6 +123,10 @@ pub struct Jitter {
 
 /// A retry policy given inline or by name from `use.retries`.
 #[derive(Debug, Clone)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "built once per flow at load and shared behind an Arc; boxing would only add indirection"
+)]
 pub enum RetryRef {
     /// Named in `use.retries` (checked to exist).
     Named(String),

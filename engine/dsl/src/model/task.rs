@@ -20,6 +20,8 @@ pub struct NamedTask {
     pub pos: Pos,
     /// The task as written, for `$task.definition`.
     pub definition: std::sync::Arc<serde_json::Value>,
+    /// Whether any expression of the task reads `$task` (its descriptor is built only then).
+    pub uses_task_descriptor: bool,
     /// The task.
     pub task: Task,
 }
@@ -47,6 +49,10 @@ pub struct Task {
 
 /// What a task does.
 #[derive(Debug, Clone)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "built once per flow at load and shared behind an Arc; boxing would only add indirection"
+)]
 pub enum TaskKind {
     /// Call a function or HTTP endpoint.
     Call(Call),

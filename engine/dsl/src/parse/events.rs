@@ -2,10 +2,11 @@
 
 use crate::diagnostic::Code;
 use crate::model::{
-    Consumption, Correlation, Emit, EventFilter, FilterValue, Listen, ReadMode, SubscriptionIterator, Template, Until,
+    Consumption, Correlation, Emit, EventFilter, FilterValue, Listen, ReadMode,
+    SubscriptionIterator, Template, Until,
 };
 use crate::parse::task::task_list;
-use crate::parse::values::{expression, export, flatten, output, template};
+use crate::parse::values::{export, expression, flatten, output, template};
 use crate::parse::{Ctx, Fields, child, entries, string};
 use crate::yaml::{Node, Value};
 
@@ -33,7 +34,9 @@ pub(crate) fn emit(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Emit> {
         );
         return None;
     }
-    Some(Emit { event: template(ctx, with, &with_ptr)? })
+    Some(Emit {
+        event: template(ctx, with, &with_ptr)?,
+    })
 }
 
 const LISTEN_FIELDS: &[&str] = &["to", "read"];
@@ -41,7 +44,9 @@ const LISTEN_FIELDS: &[&str] = &["to", "read"];
 /// `listen: { to: …, read: … }` (its `foreach` is read by the task).
 pub(crate) fn listen(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Listen> {
     let mut f = Fields::new(ctx, node, pointer, "`listen`", LISTEN_FIELDS)?;
-    let to = f.require(ctx, "to").and_then(|(n, p)| consumption(ctx, n, &p));
+    let to = f
+        .require(ctx, "to")
+        .and_then(|(n, p)| consumption(ctx, n, &p));
     let read = match f.take("read") {
         None => Some(ReadMode::Data),
         Some((n, p)) => match n.as_str() {
@@ -49,21 +54,40 @@ pub(crate) fn listen(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Listen
             Some("envelope") => Some(ReadMode::Envelope),
             Some("raw") => Some(ReadMode::Raw),
             _ => {
-                ctx.error_help(Code::InvalidValue, n.pos, &p, "`read` must be `data`, `envelope` or `raw`", "`data` is the default");
+                ctx.error_help(
+                    Code::InvalidValue,
+                    n.pos,
+                    &p,
+                    "`read` must be `data`, `envelope` or `raw`",
+                    "`data` is the default",
+                );
                 None
             }
         },
     };
     f.finish(ctx);
-    Some(Listen { to: to?, read: read?, foreach: None })
+    Some(Listen {
+        to: to?,
+        read: read?,
+        foreach: None,
+    })
 }
 
 const CONSUMPTION_FIELDS: &[&str] = &["all", "any", "one", "until"];
 
 /// `all` / `any` (+ `until`) / `one`.
 pub(crate) fn consumption(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Consumption> {
-    let mut f = Fields::new(ctx, node, pointer, "an event consumption strategy", CONSUMPTION_FIELDS)?;
-    let present: Vec<&str> = ["all", "any", "one"].into_iter().filter(|k| f.has(k)).collect();
+    let mut f = Fields::new(
+        ctx,
+        node,
+        pointer,
+        "an event consumption strategy",
+        CONSUMPTION_FIELDS,
+    )?;
+    let present: Vec<&str> = ["all", "any", "one"]
+        .into_iter()
+        .filter(|k| f.has(k))
+        .collect();
     let out = match present.as_slice() {
         ["all"] => {
             let (n, p) = f.take("all")?;
@@ -74,7 +98,10 @@ pub(crate) fn consumption(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<C
             let filters = filters(ctx, n, &p, true);
             let until = f.take("until").map(|(n, p)| until(ctx, n, &p));
             match (filters, flatten(until)) {
-                (Some(filters), Some(until)) => Some(Consumption::Any { filters, until: until.map(Box::new) }),
+                (Some(filters), Some(until)) => Some(Consumption::Any {
+                    filters,
+                    until: until.map(Box::new),
+                }),
                 _ => None,
             }
         }
@@ -97,16 +124,29 @@ pub(crate) fn consumption(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<C
                 Code::ExclusiveFields,
                 f.pos(),
                 pointer,
-                format!("the consumption strategy sets {}; set exactly one", present.join(" and ")),
+                format!(
+                    "the consumption strategy sets {}; set exactly one",
+                    present
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                ),
                 "`one:` waits for one event, `any:` for any of several, `all:` for all of them",
             );
             None
         }
     };
-    if !matches!(out, Some(Consumption::Any { .. })) {
-        if let Some((n, p)) = f.take("until") {
-            ctx.error_help(Code::InvalidValue, n.pos, &p, "`until` only applies to `any`", "remove `until` or use `any:`");
-        }
+    if !matches!(out, Some(Consumption::Any { .. }))
+        && let Some((n, p)) = f.take("until")
+    {
+        ctx.error_help(
+            Code::InvalidValue,
+            n.pos,
+            &p,
+            "`until` only applies to `any`",
+            "remove `until` or use `any:`",
+        );
     }
     f.finish(ctx);
     out
@@ -119,13 +159,23 @@ fn until(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Until> {
     }
 }
 
-fn filters(ctx: &mut Ctx, node: &Node, pointer: &str, may_be_empty: bool) -> Option<Vec<EventFilter>> {
+fn filters(
+    ctx: &mut Ctx,
+    node: &Node,
+    pointer: &str,
+    may_be_empty: bool,
+) -> Option<Vec<EventFilter>> {
     let Value::Seq(items) = &node.value else {
         ctx.wrong_type(node, pointer, "a list of event filters");
         return None;
     };
     if items.is_empty() && !may_be_empty {
-        ctx.error(Code::MissingField, node.pos, pointer, "`all` needs at least one event filter");
+        ctx.error(
+            Code::MissingField,
+            node.pos,
+            pointer,
+            "`all` needs at least one event filter",
+        );
         return None;
     }
     let mut out = Vec::with_capacity(items.len());
@@ -166,7 +216,9 @@ pub(crate) fn event_filter(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<
     for (k, v) in attrs {
         let p = child(&with_ptr, &k.name);
         let value = match &v.value {
-            Value::Str(s) if crate::expr::strip_expression(s).is_some() => expression(ctx, v, &p).map(FilterValue::Expr),
+            Value::Str(s) if crate::expr::strip_expression(s).is_some() => {
+                expression(ctx, v, &p).map(FilterValue::Expr)
+            }
             _ => Some(FilterValue::Value(v.to_json())),
         };
         match value {
@@ -182,35 +234,62 @@ pub(crate) fn event_filter(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<
                 ok = false;
                 continue;
             };
-            let from = cf.require(ctx, "from").and_then(|(n, p)| expression(ctx, n, &p));
+            let from = cf
+                .require(ctx, "from")
+                .and_then(|(n, p)| expression(ctx, n, &p));
             let expect = cf.take("expect").map(|(n, p)| match &n.value {
-                Value::Str(s) if crate::expr::strip_expression(s).is_some() => expression(ctx, n, &p).map(Template::Expr),
+                Value::Str(s) if crate::expr::strip_expression(s).is_some() => {
+                    expression(ctx, n, &p).map(Template::Expr)
+                }
                 _ => Some(Template::Literal(n.to_json())),
             });
             cf.finish(ctx);
             match (from, flatten(expect)) {
-                (Some(from), Some(expect)) => correlations.push((k.name.clone(), Correlation { from, expect })),
+                (Some(from), Some(expect)) => {
+                    correlations.push((k.name.clone(), Correlation { from, expect }))
+                }
                 _ => ok = false,
             }
         }
     }
-    ok.then_some(EventFilter { with: out, correlate: correlations, pos })
+    ok.then_some(EventFilter {
+        with: out,
+        correlate: correlations,
+        pos,
+    })
 }
 
 const ITERATOR_FIELDS: &[&str] = &["item", "at", "do", "output", "export"];
 
 /// `foreach` of a `listen`.
-pub(crate) fn subscription_iterator(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<SubscriptionIterator> {
+pub(crate) fn subscription_iterator(
+    ctx: &mut Ctx,
+    node: &Node,
+    pointer: &str,
+) -> Option<SubscriptionIterator> {
     let mut f = Fields::new(ctx, node, pointer, "`foreach`", ITERATOR_FIELDS)?;
-    let item = f.take("item").and_then(|(n, p)| string(ctx, n, &p)).unwrap_or_else(|| "item".to_owned());
-    let at = f.take("at").and_then(|(n, p)| string(ctx, n, &p)).unwrap_or_else(|| "index".to_owned());
+    let item = f
+        .take("item")
+        .and_then(|(n, p)| string(ctx, n, &p))
+        .unwrap_or_else(|| "item".to_owned());
+    let at = f
+        .take("at")
+        .and_then(|(n, p)| string(ctx, n, &p))
+        .unwrap_or_else(|| "index".to_owned());
     let (tasks, out, exp) = ctx.with_vars(&[&item, &at], |ctx| {
         (
-            f.require(ctx, "do").and_then(|(n, p)| task_list(ctx, n, &p)),
+            f.require(ctx, "do")
+                .and_then(|(n, p)| task_list(ctx, n, &p)),
             f.take("output").map(|(n, p)| output(ctx, n, &p)),
             f.take("export").map(|(n, p)| export(ctx, n, &p)),
         )
     });
     f.finish(ctx);
-    Some(SubscriptionIterator { item, at, tasks: tasks?, output: flatten(out)?, export: flatten(exp)? })
+    Some(SubscriptionIterator {
+        item,
+        at,
+        tasks: tasks?,
+        output: flatten(out)?,
+        export: flatten(exp)?,
+    })
 }

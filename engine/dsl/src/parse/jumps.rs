@@ -16,7 +16,9 @@ pub(crate) struct PendingJump {
 /// `(target, position, pointer)` of every `then` written on the task `body` or its switch cases.
 fn then_refs(body: &Node, pointer: &str) -> Vec<(String, Pos, String)> {
     let mut out = Vec::new();
-    let Value::Map(fields) = &body.value else { return out };
+    let Value::Map(fields) = &body.value else {
+        return out;
+    };
     for (k, v) in fields {
         match (k.name.as_str(), &v.value) {
             ("then", Value::Str(s)) => out.push((s.clone(), v.pos, child(pointer, "then"))),
@@ -24,10 +26,18 @@ fn then_refs(body: &Node, pointer: &str) -> Vec<(String, Pos, String)> {
                 for (i, case) in cases.iter().enumerate() {
                     let Value::Map(c) = &case.value else { continue };
                     for (name, body) in c {
-                        let Value::Map(cf) = &body.value else { continue };
+                        let Value::Map(cf) = &body.value else {
+                            continue;
+                        };
                         for (ck, cv) in cf {
                             if let ("then", Value::Str(s)) = (ck.name.as_str(), &cv.value) {
-                                let p = child(&child(&child(&child(pointer, "switch"), &i.to_string()), &name.name), "then");
+                                let p = child(
+                                    &child(
+                                        &child(&child(pointer, "switch"), &i.to_string()),
+                                        &name.name,
+                                    ),
+                                    "then",
+                                );
                                 out.push((s.clone(), cv.pos, p));
                             }
                         }
@@ -42,14 +52,19 @@ fn then_refs(body: &Node, pointer: &str) -> Vec<(String, Pos, String)> {
 
 /// Checks the `then` targets of one task list from its YAML, so they are checked even when a
 /// sibling task has errors of its own.
-pub(crate) fn check_targets(ctx: &mut Ctx, items: &[Node], pointer: &str) {
+/// Returns whether every target was found.
+pub(crate) fn check_targets(ctx: &mut Ctx, items: &[Node], pointer: &str) -> bool {
     let entries: Vec<(String, &Node, String)> = items
         .iter()
         .enumerate()
         .filter_map(|(i, item)| match &item.value {
             Value::Map(entry) if entry.len() == 1 => {
                 let (key, body) = &entry[0];
-                Some((key.name.clone(), body, child(&child(pointer, &i.to_string()), &key.name)))
+                Some((
+                    key.name.clone(),
+                    body,
+                    child(&child(pointer, &i.to_string()), &key.name),
+                ))
             }
             _ => None,
         })
@@ -61,13 +76,23 @@ pub(crate) fn check_targets(ctx: &mut Ctx, items: &[Node], pointer: &str) {
         }
     }
     ctx.task_names.extend(names.iter().cloned());
+    let mut all_found = true;
     for (_, body, task_pointer) in &entries {
         for (target, pos, pointer) in then_refs(body, task_pointer) {
-            if matches!(FlowDirective::parse(&target), FlowDirective::Goto(_)) && !names.contains(&target) {
-                ctx.pending_jumps.push(PendingJump { target, pos, pointer, siblings: names.clone() });
+            if matches!(FlowDirective::parse(&target), FlowDirective::Goto(_))
+                && !names.contains(&target)
+            {
+                all_found = false;
+                ctx.pending_jumps.push(PendingJump {
+                    target,
+                    pos,
+                    pointer,
+                    siblings: names.clone(),
+                });
             }
         }
     }
+    all_found
 }
 
 /// Warns about tasks of a parsed list that nothing leads to.

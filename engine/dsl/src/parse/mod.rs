@@ -9,6 +9,7 @@ mod workflow;
 
 pub(crate) use jumps::finish as finish_jumps;
 pub use values::parse_iso8601;
+pub use workflow::parse_cron;
 pub(crate) use workflow::parse_workflow;
 
 use std::collections::BTreeSet;
@@ -58,7 +59,15 @@ impl Ctx {
     }
 
     /// Reports `name` when it is not in `defined`, suggesting a close one.
-    pub fn check_reference(&mut self, code: Code, kind: &str, section: &str, name: &str, pos: Pos, pointer: &str) {
+    pub fn check_reference(
+        &mut self,
+        code: Code,
+        kind: &str,
+        section: &str,
+        name: &str,
+        pos: Pos,
+        pointer: &str,
+    ) {
         let defined = match code {
             Code::UndefinedAuthentication => &self.defined.authentications,
             Code::UndefinedError => &self.defined.errors,
@@ -74,14 +83,25 @@ impl Ctx {
             None if defined.is_empty() => format!("define it under `use.{section}`"),
             None => format!(
                 "define it under `use.{section}`; defined there: {}",
-                defined.iter().map(String::as_str).collect::<Vec<_>>().join(", ")
+                defined
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         };
-        self.error_help(code, pos, pointer, format!("{kind} `{name}` is not defined"), help);
+        self.error_help(
+            code,
+            pos,
+            pointer,
+            format!("{kind} `{name}` is not defined"),
+            help,
+        );
     }
 
     pub fn error(&mut self, code: Code, pos: Pos, pointer: &str, message: impl Into<String>) {
-        self.diags.push(Diagnostic::new(code, pos, pointer, message));
+        self.diags
+            .push(Diagnostic::new(code, pos, pointer, message));
     }
 
     pub fn error_help(
@@ -92,7 +112,8 @@ impl Ctx {
         message: impl Into<String>,
         help: impl Into<String>,
     ) {
-        self.diags.push(Diagnostic::new(code, pos, pointer, message).with_help(help));
+        self.diags
+            .push(Diagnostic::new(code, pos, pointer, message).with_help(help));
     }
 
     pub fn wrong_type(&mut self, node: &Node, pointer: &str, expected: &str) {
@@ -100,7 +121,11 @@ impl Ctx {
             Code::WrongType,
             node.pos,
             pointer,
-            format!("expected {expected} at `{}`, found {}", display_pointer(pointer), node.kind_name()),
+            format!(
+                "expected {expected} at `{}`, found {}",
+                display_pointer(pointer),
+                node.kind_name()
+            ),
         );
     }
 
@@ -194,7 +219,11 @@ impl<'a> Fields<'a> {
 
     /// Takes an optional field: its node and pointer.
     pub fn take(&mut self, key: &str) -> Option<(&'a Node, String)> {
-        debug_assert!(self.allowed.contains(&key), "{key} not declared for {}", self.what);
+        debug_assert!(
+            self.allowed.contains(&key),
+            "{key} not declared for {}",
+            self.what
+        );
         let i = self.entries.iter().position(|(k, _)| k.name == key)?;
         self.used[i] = true;
         Some((&self.entries[i].1, child(&self.pointer, key)))
@@ -209,7 +238,11 @@ impl<'a> Fields<'a> {
                 self.node.pos,
                 &self.pointer,
                 format!("{} is missing the required field `{key}`", self.what),
-                format!("add `{key}:` to the {} at {}", self.what, display_pointer(&self.pointer)),
+                format!(
+                    "add `{key}:` to {} at `{}`",
+                    self.what,
+                    display_pointer(&self.pointer)
+                ),
             );
         }
         found
@@ -266,7 +299,11 @@ pub(crate) fn string(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<String
                 Code::WrongType,
                 node.pos,
                 pointer,
-                format!("expected a string at `{}`, found {}", display_pointer(pointer), node.kind_name()),
+                format!(
+                    "expected a string at `{}`, found {}",
+                    display_pointer(pointer),
+                    node.kind_name()
+                ),
                 "quote the value, e.g. '1.0.0', so YAML reads it as text",
             );
             None
@@ -292,11 +329,21 @@ pub(crate) fn string_list(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<V
 }
 
 /// The entries of a mapping, or a type error.
-pub(crate) fn entries<'a>(ctx: &mut Ctx, node: &'a Node, pointer: &str, what: &str) -> Option<&'a [(Key, Node)]> {
+pub(crate) fn entries<'a>(
+    ctx: &mut Ctx,
+    node: &'a Node,
+    pointer: &str,
+    what: &str,
+) -> Option<&'a [(Key, Node)]> {
     match &node.value {
         Value::Map(entries) => Some(entries),
         _ => {
-            ctx.error(Code::WrongType, node.pos, pointer, format!("{what} must be a mapping, found {}", node.kind_name()));
+            ctx.error(
+                Code::WrongType,
+                node.pos,
+                pointer,
+                format!("{what} must be a mapping, found {}", node.kind_name()),
+            );
             None
         }
     }

@@ -2,8 +2,8 @@
 
 use crate::diagnostic::Code;
 use crate::model::{
-    AuthRef, AuthScheme, Authentication, Backoff, BasicAuth, BearerAuth, Credentials, ErrorDef, ErrorRef, Jitter,
-    OAuth2, RetryLimit, RetryPolicy, RetryRef, Timeout, TimeoutRef,
+    AuthRef, AuthScheme, Authentication, Backoff, BasicAuth, BearerAuth, Credentials, ErrorDef,
+    ErrorRef, Jitter, OAuth2, RetryLimit, RetryPolicy, RetryRef, Timeout, TimeoutRef,
 };
 use crate::parse::values::{duration, duration_value, expression, flatten, template};
 use crate::parse::{Ctx, Fields, string, string_list};
@@ -14,7 +14,9 @@ const TIMEOUT_FIELDS: &[&str] = &["after"];
 /// A timeout definition.
 pub(crate) fn timeout(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Timeout> {
     let mut f = Fields::new(ctx, node, pointer, "a timeout", TIMEOUT_FIELDS)?;
-    let after = f.require(ctx, "after").and_then(|(n, p)| duration_value(ctx, n, &p));
+    let after = f
+        .require(ctx, "after")
+        .and_then(|(n, p)| duration_value(ctx, n, &p));
     f.finish(ctx);
     Some(Timeout { after: after? })
 }
@@ -23,7 +25,14 @@ pub(crate) fn timeout(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Timeo
 pub(crate) fn timeout_ref(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<TimeoutRef> {
     match &node.value {
         Value::Str(s) => {
-            ctx.check_reference(Code::UndefinedTimeout, "timeout", "timeouts", s, node.pos, pointer);
+            ctx.check_reference(
+                Code::UndefinedTimeout,
+                "timeout",
+                "timeouts",
+                s,
+                node.pos,
+                pointer,
+            );
             Some(TimeoutRef::Named(s.clone()))
         }
         _ => timeout(ctx, node, pointer).map(TimeoutRef::Inline),
@@ -35,7 +44,9 @@ const ERROR_FIELDS: &[&str] = &["type", "status", "title", "detail", "instance"]
 /// An error definition.
 pub(crate) fn error_def(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<ErrorDef> {
     let mut f = Fields::new(ctx, node, pointer, "an error", ERROR_FIELDS)?;
-    let type_ = f.require(ctx, "type").and_then(|(n, p)| template(ctx, n, &p));
+    let type_ = f
+        .require(ctx, "type")
+        .and_then(|(n, p)| template(ctx, n, &p));
     let status = f.require(ctx, "status").and_then(|(n, p)| match &n.value {
         Value::Int(_) => template(ctx, n, &p),
         Value::Str(s) if crate::expr::strip_expression(s).is_some() => template(ctx, n, &p),
@@ -61,7 +72,14 @@ pub(crate) fn error_def(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Err
 pub(crate) fn error_ref(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<ErrorRef> {
     match &node.value {
         Value::Str(s) => {
-            ctx.check_reference(Code::UndefinedError, "error", "errors", s, node.pos, pointer);
+            ctx.check_reference(
+                Code::UndefinedError,
+                "error",
+                "errors",
+                s,
+                node.pos,
+                pointer,
+            );
             Some(ErrorRef::Named(s.clone()))
         }
         _ => error_def(ctx, node, pointer).map(ErrorRef::Inline),
@@ -90,10 +108,15 @@ pub(crate) fn retry_policy(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<
     };
     let jitter = f.take("jitter").map(|(n, p)| {
         let mut j = Fields::new(ctx, n, &p, "`jitter`", JITTER_FIELDS)?;
-        let from = j.require(ctx, "from").and_then(|(n, p)| duration(ctx, n, &p));
+        let from = j
+            .require(ctx, "from")
+            .and_then(|(n, p)| duration(ctx, n, &p));
         let to = j.require(ctx, "to").and_then(|(n, p)| duration(ctx, n, &p));
         j.finish(ctx);
-        Some(Jitter { from: from?, to: to? })
+        Some(Jitter {
+            from: from?,
+            to: to?,
+        })
     });
     f.finish(ctx);
     Some(RetryPolicy {
@@ -136,7 +159,9 @@ fn limit(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<RetryLimit> {
         let mut a = Fields::new(ctx, n, &p, "`limit.attempt`", ATTEMPT_FIELDS)?;
         if let Some((c, cp)) = a.take("count") {
             match c.value {
-                Value::Int(i) if i >= 0 => out.attempt_count = Some(u32::try_from(i).unwrap_or(u32::MAX)),
+                Value::Int(i) if i >= 0 => {
+                    out.attempt_count = Some(u32::try_from(i).unwrap_or(u32::MAX))
+                }
                 _ => {
                     ctx.wrong_type(c, &cp, "a whole number ≥ 0");
                     ok = false;
@@ -161,19 +186,45 @@ fn limit(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<RetryLimit> {
 pub(crate) fn retry_ref(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<RetryRef> {
     match &node.value {
         Value::Str(s) => {
-            ctx.check_reference(Code::UndefinedRetry, "retry policy", "retries", s, node.pos, pointer);
+            ctx.check_reference(
+                Code::UndefinedRetry,
+                "retry policy",
+                "retries",
+                s,
+                node.pos,
+                pointer,
+            );
             Some(RetryRef::Named(s.clone()))
         }
         _ => retry_policy(ctx, node, pointer).map(RetryRef::Inline),
     }
 }
 
-const AUTH_FIELDS: &[&str] = &["use", "basic", "bearer", "certificate", "digest", "oauth2", "oidc"];
+const AUTH_FIELDS: &[&str] = &[
+    "use",
+    "basic",
+    "bearer",
+    "certificate",
+    "digest",
+    "oauth2",
+    "oidc",
+];
 const BASIC_FIELDS: &[&str] = &["use", "username", "password"];
 const BEARER_FIELDS: &[&str] = &["use", "token"];
 const OAUTH2_FIELDS: &[&str] = &[
-    "use", "authority", "endpoints", "grant", "client", "request", "issuers", "scopes", "audiences", "username",
-    "password", "subject", "actor",
+    "use",
+    "authority",
+    "endpoints",
+    "grant",
+    "client",
+    "request",
+    "issuers",
+    "scopes",
+    "audiences",
+    "username",
+    "password",
+    "subject",
+    "actor",
 ];
 const OAUTH2_ENDPOINT_FIELDS: &[&str] = &["token", "revocation", "introspection"];
 const OAUTH2_CLIENT_FIELDS: &[&str] = &["id", "secret", "assertion", "authentication"];
@@ -181,15 +232,21 @@ const OAUTH2_REQUEST_FIELDS: &[&str] = &["encoding"];
 
 /// An authentication by name (`use`) or inline.
 pub(crate) fn auth_ref(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<AuthRef> {
-    if let Value::Map(entries) = &node.value {
-        if let [(k, v)] = entries.as_slice() {
-            if k.name == "use" {
-                let p = crate::parse::child(pointer, "use");
-                let name = string(ctx, v, &p)?;
-                ctx.check_reference(Code::UndefinedAuthentication, "authentication", "authentications", &name, v.pos, &p);
-                return Some(AuthRef::Named(name));
-            }
-        }
+    if let Value::Map(entries) = &node.value
+        && let [(k, v)] = entries.as_slice()
+        && k.name == "use"
+    {
+        let p = crate::parse::child(pointer, "use");
+        let name = string(ctx, v, &p)?;
+        ctx.check_reference(
+            Code::UndefinedAuthentication,
+            "authentication",
+            "authentications",
+            &name,
+            v.pos,
+            &p,
+        );
+        return Some(AuthRef::Named(name));
     }
     authentication(ctx, node, pointer).map(AuthRef::Inline)
 }
@@ -197,40 +254,49 @@ pub(crate) fn auth_ref(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Auth
 /// An authentication policy.
 pub(crate) fn authentication(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Authentication> {
     let mut f = Fields::new(ctx, node, pointer, "an authentication", AUTH_FIELDS)?;
-    let present: Vec<&str> = f.keys().filter(|k| *k != "use" && AUTH_FIELDS.contains(k)).collect();
-    let scheme = match present.as_slice() {
-        [one] => {
-            let one = *one;
-            let (n, p) = f.take(one)?;
-            match one {
-                "basic" => credentials(ctx, n, &p, "`basic`", BASIC_FIELDS, basic).map(AuthScheme::Basic),
-                "digest" => credentials(ctx, n, &p, "`digest`", BASIC_FIELDS, basic).map(AuthScheme::Digest),
-                "bearer" => credentials(ctx, n, &p, "`bearer`", BEARER_FIELDS, bearer).map(AuthScheme::Bearer),
-                "oauth2" => credentials(ctx, n, &p, "`oauth2`", OAUTH2_FIELDS, oauth2).map(AuthScheme::OAuth2),
-                "oidc" => credentials(ctx, n, &p, "`oidc`", OAUTH2_FIELDS, oauth2).map(AuthScheme::Oidc),
-                _ => {
-                    ctx.error_help(
-                        Code::NotSupported,
-                        n.pos,
-                        &p,
-                        "certificate authentication is not supported by shopflow",
-                        "use `bearer`, `basic`, `oauth2` or `oidc`",
-                    );
-                    None
+    let present: Vec<&str> = f
+        .keys()
+        .filter(|k| *k != "use" && AUTH_FIELDS.contains(k))
+        .collect();
+    let scheme =
+        match present.as_slice() {
+            [one] => {
+                let one = *one;
+                let (n, p) = f.take(one)?;
+                match one {
+                    "basic" => credentials(ctx, n, &p, "`basic`", BASIC_FIELDS, basic)
+                        .map(AuthScheme::Basic),
+                    "digest" => credentials(ctx, n, &p, "`digest`", BASIC_FIELDS, basic)
+                        .map(AuthScheme::Digest),
+                    "bearer" => credentials(ctx, n, &p, "`bearer`", BEARER_FIELDS, bearer)
+                        .map(AuthScheme::Bearer),
+                    "oauth2" => credentials(ctx, n, &p, "`oauth2`", OAUTH2_FIELDS, oauth2)
+                        .map(AuthScheme::OAuth2),
+                    "oidc" => credentials(ctx, n, &p, "`oidc`", OAUTH2_FIELDS, oauth2)
+                        .map(AuthScheme::Oidc),
+                    _ => {
+                        ctx.error_help(
+                            Code::NotSupported,
+                            n.pos,
+                            &p,
+                            "certificate authentication is not supported by shopflow",
+                            "use `bearer`, `basic`, `oauth2` or `oidc`",
+                        );
+                        None
+                    }
                 }
             }
-        }
-        _ => {
-            ctx.error_help(
-                Code::ExclusiveFields,
-                f.pos(),
-                pointer,
-                "an authentication must set exactly one scheme",
-                "set one of `basic`, `bearer`, `digest`, `oauth2`, `oidc`",
-            );
-            None
-        }
-    };
+            _ => {
+                ctx.error_help(
+                    Code::ExclusiveFields,
+                    f.pos(),
+                    pointer,
+                    "an authentication must set exactly one scheme",
+                    "set one of `basic`, `bearer`, `digest`, `oauth2`, `oidc`",
+                );
+                None
+            }
+        };
     f.take("use");
     f.finish(ctx);
     Some(Authentication { scheme: scheme? })
@@ -261,20 +327,31 @@ fn credentials<T>(
 }
 
 fn basic(ctx: &mut Ctx, f: &mut Fields<'_>) -> Option<BasicAuth> {
-    let username = f.require(ctx, "username").and_then(|(n, p)| template(ctx, n, &p));
-    let password = f.require(ctx, "password").and_then(|(n, p)| template(ctx, n, &p));
-    Some(BasicAuth { username: username?, password: password? })
+    let username = f
+        .require(ctx, "username")
+        .and_then(|(n, p)| template(ctx, n, &p));
+    let password = f
+        .require(ctx, "password")
+        .and_then(|(n, p)| template(ctx, n, &p));
+    Some(BasicAuth {
+        username: username?,
+        password: password?,
+    })
 }
 
 fn bearer(ctx: &mut Ctx, f: &mut Fields<'_>) -> Option<BearerAuth> {
-    let token = f.require(ctx, "token").and_then(|(n, p)| template(ctx, n, &p));
+    let token = f
+        .require(ctx, "token")
+        .and_then(|(n, p)| template(ctx, n, &p));
     Some(BearerAuth { token: token? })
 }
 
 const GRANTS: &[&str] = &["client_credentials", "password"];
 
 fn oauth2(ctx: &mut Ctx, f: &mut Fields<'_>) -> Option<OAuth2> {
-    let authority = f.require(ctx, "authority").and_then(|(n, p)| template(ctx, n, &p));
+    let authority = f
+        .require(ctx, "authority")
+        .and_then(|(n, p)| template(ctx, n, &p));
     let grant = f.require(ctx, "grant").and_then(|(n, p)| {
         let g = string(ctx, n, &p)?;
         if !GRANTS.contains(&g.as_str()) {
@@ -306,14 +383,21 @@ fn oauth2(ctx: &mut Ctx, f: &mut Fields<'_>) -> Option<OAuth2> {
         client_id = c.take("id").and_then(|(n, p)| template(ctx, n, &p));
         client_secret = c.take("secret").and_then(|(n, p)| template(ctx, n, &p));
         if let Some((n, p)) = c.take("assertion") {
-            ctx.error_help(Code::NotSupported, n.pos, &p, "client assertions (JWT) are not supported by shopflow", "use a client secret");
+            ctx.error_help(
+                Code::NotSupported,
+                n.pos,
+                &p,
+                "client assertions (JWT) are not supported by shopflow",
+                "use a client secret",
+            );
         }
-        if let Some(a) = c.string(ctx, "authentication") {
+        if let Some((an, ap)) = c.take("authentication") {
+            let a = string(ctx, an, &ap).unwrap_or_default();
             if !matches!(a.as_str(), "client_secret_post" | "client_secret_basic") {
                 ctx.error_help(
                     Code::NotSupported,
-                    n.pos,
-                    &p,
+                    an.pos,
+                    &ap,
                     format!("client authentication `{a}` is not supported by shopflow"),
                     "use `client_secret_post` or `client_secret_basic`",
                 );
@@ -330,12 +414,24 @@ fn oauth2(ctx: &mut Ctx, f: &mut Fields<'_>) -> Option<OAuth2> {
         }
         r.finish(ctx);
     }
-    let scopes = f.take("scopes").and_then(|(n, p)| string_list(ctx, n, &p)).unwrap_or_default();
-    let audiences = f.take("audiences").and_then(|(n, p)| string_list(ctx, n, &p)).unwrap_or_default();
+    let scopes = f
+        .take("scopes")
+        .and_then(|(n, p)| string_list(ctx, n, &p))
+        .unwrap_or_default();
+    let audiences = f
+        .take("audiences")
+        .and_then(|(n, p)| string_list(ctx, n, &p))
+        .unwrap_or_default();
     f.take("issuers");
     for key in ["subject", "actor"] {
         if let Some((n, p)) = f.take(key) {
-            ctx.error_help(Code::NotSupported, n.pos, &p, format!("OAuth2 `{key}` tokens (token exchange) are not supported by shopflow"), "use `client_credentials`");
+            ctx.error_help(
+                Code::NotSupported,
+                n.pos,
+                &p,
+                format!("OAuth2 `{key}` tokens (token exchange) are not supported by shopflow"),
+                "use `client_credentials`",
+            );
         }
     }
     let username = f.take("username").and_then(|(n, p)| template(ctx, n, &p));

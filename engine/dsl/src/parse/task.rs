@@ -4,18 +4,20 @@ use std::collections::BTreeSet;
 
 use crate::diagnostic::{Code, did_you_mean};
 use crate::model::{
-    Call, Catch, Endpoint, ErrorFilter, FlowDirective, For, Fork, FunctionCall, HttpCall, HttpOutput, NamedTask, OpenApiCall, Raise,
-    RunWorkflow, SwitchCase, Task, TaskKind, TaskList, Try, UriValue,
+    Call, Catch, Endpoint, ErrorFilter, FlowDirective, For, Fork, FunctionCall, HttpCall,
+    HttpOutput, NamedTask, OpenApiCall, Raise, RunWorkflow, SwitchCase, Task, TaskKind, TaskList,
+    Try, UriValue,
 };
 use crate::parse::events::{emit, listen, subscription_iterator};
 use crate::parse::policy::{auth_ref, error_ref, retry_ref, timeout_ref};
-use crate::parse::values::{duration_value, expression, export, flatten, input, output, template};
+use crate::parse::values::{duration_value, export, expression, flatten, input, output, template};
 use crate::parse::{Ctx, Fields, child, display_pointer, string};
 use crate::yaml::{Node, Value};
 
 /// The task kinds, by their keyword.
-pub(crate) const KINDS: &[&str] =
-    &["call", "do", "emit", "for", "fork", "listen", "raise", "run", "set", "switch", "try", "wait"];
+pub(crate) const KINDS: &[&str] = &[
+    "call", "do", "emit", "for", "fork", "listen", "raise", "run", "set", "switch", "try", "wait",
+];
 
 macro_rules! task_fields {
     ($($k:literal),*) => { &["if", "input", "output", "export", "timeout", "then", "metadata", $($k),*] };
@@ -34,8 +36,8 @@ const SWITCH: &[&str] = task_fields!("switch");
 const TRY: &[&str] = task_fields!("try", "catch");
 const WAIT: &[&str] = task_fields!("wait");
 const ANY_TASK: &[&str] = task_fields!(
-    "call", "with", "do", "emit", "for", "while", "fork", "listen", "foreach", "raise", "run", "set", "switch", "try",
-    "catch", "wait"
+    "call", "with", "do", "emit", "for", "while", "fork", "listen", "foreach", "raise", "run",
+    "set", "switch", "try", "catch", "wait"
 );
 
 /// A list of `- name: task` entries.
@@ -45,7 +47,11 @@ pub(crate) fn task_list(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Tas
             Code::WrongType,
             node.pos,
             pointer,
-            format!("expected a list of tasks at `{}`, found {}", display_pointer(pointer), node.kind_name()),
+            format!(
+                "expected a list of tasks at `{}`, found {}",
+                display_pointer(pointer),
+                node.kind_name()
+            ),
             "write tasks as a list: `- taskName:` followed by the task, indented",
         );
         return None;
@@ -72,7 +78,7 @@ pub(crate) fn task_list(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Tas
                     Code::TaskEntry,
                     item.pos,
                     &item_ptr,
-                    format!("task list entry {i} must be a mapping with exactly one key, the task's name"),
+                    format!("task list entry #{} must be a mapping with exactly one key, the task's name", i + 1),
                     "write `- taskName:` and indent the task's fields under it",
                 );
                 ok = false;
@@ -92,18 +98,25 @@ pub(crate) fn task_list(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Tas
             ok = false;
         }
         match task(ctx, body, &task_ptr) {
-            Some(task) => tasks.push(NamedTask {
-                name: key.name.clone(),
-                pointer: task_ptr,
-                pos: key.pos,
-                definition: std::sync::Arc::new(body.to_json()),
-                task,
-            }),
+            Some(task) => {
+                let definition = body.to_json();
+                let uses_task_descriptor = definition.to_string().contains("$task");
+                tasks.push(NamedTask {
+                    name: key.name.clone(),
+                    pointer: task_ptr,
+                    pos: key.pos,
+                    definition: std::sync::Arc::new(definition),
+                    uses_task_descriptor,
+                    task,
+                })
+            }
             None => ok = false,
         }
     }
-    crate::parse::jumps::check_targets(ctx, items, pointer);
-    if ok {
+    // A list with a broken jump would also get "unreachable" warnings for the tasks the jump
+    // meant to reach; the error alone says it better.
+    let jumps_ok = crate::parse::jumps::check_targets(ctx, items, pointer);
+    if ok && jumps_ok {
         crate::parse::jumps::check_reachable(ctx, &tasks);
     }
     ok.then_some(tasks)
@@ -124,7 +137,9 @@ pub(crate) fn task(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Task> {
     let present: Vec<&str> = entries
         .iter()
         .map(|(k, _)| k.name.as_str())
-        .filter(|k| KINDS.contains(k) && !(*k == "do" && entries.iter().any(|(k2, _)| k2.name == "for")))
+        .filter(|k| {
+            KINDS.contains(k) && !(*k == "do" && entries.iter().any(|(k2, _)| k2.name == "for"))
+        })
         .collect();
     let kind = match present.as_slice() {
         [one] => *one,
@@ -139,7 +154,7 @@ pub(crate) fn task(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Task> {
                         Code::UnknownKey,
                         k.pos,
                         &child(pointer, &k.name),
-                        format!("unknown key `{}` in task", k.name),
+                        format!("unknown key `{}` in a task", k.name),
                         format!("did you mean `{s}`?"),
                     );
                     suggested = true;
@@ -150,7 +165,10 @@ pub(crate) fn task(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Task> {
                     Code::TaskKind,
                     node.pos,
                     pointer,
-                    format!("the task at `{}` does not say what it does", display_pointer(pointer)),
+                    format!(
+                        "the task at `{}` does not say what it does",
+                        display_pointer(pointer)
+                    ),
                     format!("a task has exactly one of: {}", KINDS.join(", ")),
                 );
             }
@@ -161,7 +179,13 @@ pub(crate) fn task(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Task> {
                 Code::TaskKind,
                 node.pos,
                 pointer,
-                format!("the task has {}; a task does exactly one thing", many.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" and ")),
+                format!(
+                    "the task has {}; a task does exactly one thing",
+                    many.iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                ),
                 "split it into several tasks in a `do` list",
             );
             return None;
@@ -187,17 +211,29 @@ pub(crate) fn task(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Task> {
     let output = f.take("output").map(|(n, p)| output(ctx, n, &p));
     let export = f.take("export").map(|(n, p)| export(ctx, n, &p));
     let timeout = f.take("timeout").map(|(n, p)| timeout_ref(ctx, n, &p));
-    let then = f.take("then").map(|(n, p)| string(ctx, n, &p).map(|s| FlowDirective::parse(&s)));
+    let then = f
+        .take("then")
+        .map(|(n, p)| string(ctx, n, &p).map(|s| FlowDirective::parse(&s)));
     let metadata = f.take("metadata").map(|(n, _)| Some(n.to_json()));
     let kind = match kind {
         "call" => call(ctx, &mut f),
-        "do" => f.require(ctx, "do").and_then(|(n, p)| task_list(ctx, n, &p)).map(TaskKind::Do),
-        "emit" => f.require(ctx, "emit").and_then(|(n, p)| emit(ctx, n, &p)).map(TaskKind::Emit),
+        "do" => f
+            .require(ctx, "do")
+            .and_then(|(n, p)| task_list(ctx, n, &p))
+            .map(TaskKind::Do),
+        "emit" => f
+            .require(ctx, "emit")
+            .and_then(|(n, p)| emit(ctx, n, &p))
+            .map(TaskKind::Emit),
         "for" => for_(ctx, &mut f).map(TaskKind::For),
         "fork" => fork(ctx, &mut f).map(TaskKind::Fork),
         "listen" => {
-            let l = f.require(ctx, "listen").and_then(|(n, p)| listen(ctx, n, &p));
-            let each = f.take("foreach").map(|(n, p)| subscription_iterator(ctx, n, &p));
+            let l = f
+                .require(ctx, "listen")
+                .and_then(|(n, p)| listen(ctx, n, &p));
+            let each = f
+                .take("foreach")
+                .map(|(n, p)| subscription_iterator(ctx, n, &p));
             match (l, flatten(each)) {
                 (Some(mut l), Some(each)) => {
                     l.foreach = each;
@@ -208,10 +244,19 @@ pub(crate) fn task(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Task> {
         }
         "raise" => raise(ctx, &mut f).map(TaskKind::Raise),
         "run" => run(ctx, &mut f).map(TaskKind::RunWorkflow),
-        "set" => f.require(ctx, "set").and_then(|(n, p)| set(ctx, n, &p)).map(TaskKind::Set),
-        "switch" => f.require(ctx, "switch").and_then(|(n, p)| switch(ctx, n, &p)).map(TaskKind::Switch),
+        "set" => f
+            .require(ctx, "set")
+            .and_then(|(n, p)| set(ctx, n, &p))
+            .map(TaskKind::Set),
+        "switch" => f
+            .require(ctx, "switch")
+            .and_then(|(n, p)| switch(ctx, n, &p))
+            .map(TaskKind::Switch),
         "try" => try_(ctx, &mut f).map(TaskKind::Try),
-        _ => f.require(ctx, "wait").and_then(|(n, p)| duration_value(ctx, n, &p)).map(TaskKind::Wait),
+        _ => f
+            .require(ctx, "wait")
+            .and_then(|(n, p)| duration_value(ctx, n, &p))
+            .map(TaskKind::Wait),
     };
     f.finish(ctx);
     Some(Task {
@@ -227,10 +272,19 @@ pub(crate) fn task(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Task> {
 }
 
 const UNSUPPORTED_CALLS: &[(&str, &str)] = &[
-    ("grpc", "call the service through an HTTP/JSON gateway with `call: http`"),
-    ("asyncapi", "publish with `emit` and consume with `listen`; shopflow's events are CloudEvents"),
+    (
+        "grpc",
+        "call the service through an HTTP/JSON gateway with `call: http`",
+    ),
+    (
+        "asyncapi",
+        "publish with `emit` and consume with `listen`; shopflow's events are CloudEvents",
+    ),
     ("a2a", "call the agent's HTTP endpoint with `call: http`"),
-    ("mcp", "call the tool's HTTP endpoint with `call: http`, or write a built-in function"),
+    (
+        "mcp",
+        "call the tool's HTTP endpoint with `call: http`, or write a built-in function",
+    ),
 ];
 
 fn call(ctx: &mut Ctx, f: &mut Fields<'_>) -> Option<TaskKind> {
@@ -284,8 +338,12 @@ fn call(ctx: &mut Ctx, f: &mut Fields<'_>) -> Option<TaskKind> {
         return None;
     }
     if !ctx.builtins.contains(&name) && !ctx.defined.functions.contains(&name) {
-        let candidates: Vec<&str> =
-            ctx.builtins.iter().chain(ctx.defined.functions.iter()).map(String::as_str).collect();
+        let candidates: Vec<&str> = ctx
+            .builtins
+            .iter()
+            .chain(ctx.defined.functions.iter())
+            .map(String::as_str)
+            .collect();
         let help = match did_you_mean(&name, candidates.iter().copied()) {
             Some(s) => format!("did you mean `{s}`?"),
             None => "define it under `use.functions`, or see `shopflow schema` for the built-in functions".to_owned(),
@@ -311,7 +369,9 @@ fn call(ctx: &mut Ctx, f: &mut Fields<'_>) -> Option<TaskKind> {
     Some(TaskKind::Call(Call::Function(FunctionCall { name, with })))
 }
 
-const HTTP_FIELDS: &[&str] = &["method", "endpoint", "headers", "body", "query", "output", "redirect"];
+const HTTP_FIELDS: &[&str] = &[
+    "method", "endpoint", "headers", "body", "query", "output", "redirect",
+];
 const ENDPOINT_FIELDS: &[&str] = &["uri", "authentication"];
 const HTTP_METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
@@ -326,7 +386,10 @@ fn http(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<HttpCall> {
                     n.pos,
                     &p,
                     format!("`{m}` is not an HTTP method"),
-                    format!("use one of: {}", HTTP_METHODS.join(", ").to_ascii_lowercase()),
+                    format!(
+                        "use one of: {}",
+                        HTTP_METHODS.join(", ").to_ascii_lowercase()
+                    ),
                 );
                 return None;
             }
@@ -336,7 +399,9 @@ fn http(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<HttpCall> {
         }
         Some(t)
     });
-    let endpoint = f.require(ctx, "endpoint").and_then(|(n, p)| endpoint(ctx, n, &p));
+    let endpoint = f
+        .require(ctx, "endpoint")
+        .and_then(|(n, p)| endpoint(ctx, n, &p));
     let headers = f.take("headers").map(|(n, p)| template(ctx, n, &p));
     let body = f.take("body").map(|(n, p)| template(ctx, n, &p));
     let query = f.take("query").map(|(n, p)| template(ctx, n, &p));
@@ -354,15 +419,30 @@ fn http(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<HttpCall> {
     })
 }
 
-const OPENAPI_FIELDS: &[&str] = &["document", "operationId", "parameters", "authentication", "output", "redirect"];
+const OPENAPI_FIELDS: &[&str] = &[
+    "document",
+    "operationId",
+    "parameters",
+    "authentication",
+    "output",
+    "redirect",
+];
 const RESOURCE_FIELDS: &[&str] = &["name", "endpoint"];
 
 fn openapi(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<OpenApiCall> {
-    let mut f = Fields::new(ctx, node, pointer, "`call: openapi` arguments", OPENAPI_FIELDS)?;
+    let mut f = Fields::new(
+        ctx,
+        node,
+        pointer,
+        "`call: openapi` arguments",
+        OPENAPI_FIELDS,
+    )?;
     let document = f.require(ctx, "document").and_then(|(n, p)| {
         let mut d = Fields::new(ctx, n, &p, "an external resource", RESOURCE_FIELDS)?;
         d.string(ctx, "name");
-        let e = d.require(ctx, "endpoint").and_then(|(n, p)| endpoint(ctx, n, &p));
+        let e = d
+            .require(ctx, "endpoint")
+            .and_then(|(n, p)| endpoint(ctx, n, &p));
         d.finish(ctx);
         e
     });
@@ -389,7 +469,9 @@ fn openapi(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<OpenApiCall> {
 }
 
 fn http_output(ctx: &mut Ctx, field: Option<(&Node, String)>) -> Option<HttpOutput> {
-    let Some((n, p)) = field else { return Some(HttpOutput::Content) };
+    let Some((n, p)) = field else {
+        return Some(HttpOutput::Content);
+    };
     match n.as_str() {
         Some("content") => Some(HttpOutput::Content),
         Some("response") => Some(HttpOutput::Response),
@@ -409,13 +491,19 @@ fn http_output(ctx: &mut Ctx, field: Option<(&Node, String)>) -> Option<HttpOutp
 
 fn endpoint(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Endpoint> {
     match &node.value {
-        Value::Str(_) => Some(Endpoint { uri: uri(ctx, node, pointer)?, authentication: None }),
+        Value::Str(_) => Some(Endpoint {
+            uri: uri(ctx, node, pointer)?,
+            authentication: None,
+        }),
         _ => {
             let mut f = Fields::new(ctx, node, pointer, "an endpoint", ENDPOINT_FIELDS)?;
             let uri = f.require(ctx, "uri").and_then(|(n, p)| uri(ctx, n, &p));
             let auth = f.take("authentication").map(|(n, p)| auth_ref(ctx, n, &p));
             f.finish(ctx);
-            Some(Endpoint { uri: uri?, authentication: flatten(auth)? })
+            Some(Endpoint {
+                uri: uri?,
+                authentication: flatten(auth)?,
+            })
         }
     }
 }
@@ -432,7 +520,11 @@ pub(crate) fn uri(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<UriValue>
         Some(format!("`{s}` contains whitespace"))
     } else if !balanced_braces(&s) {
         Some(format!("`{s}` has an unclosed or nested `{{` placeholder"))
-    } else if !(s.starts_with("http://") || s.starts_with("https://") || s.starts_with('/') || s.starts_with('{')) {
+    } else if !(s.starts_with("http://")
+        || s.starts_with("https://")
+        || s.starts_with('/')
+        || s.starts_with('{'))
+    {
         Some(format!("`{s}` is not an http(s) URI"))
     } else {
         None
@@ -471,14 +563,24 @@ fn for_(ctx: &mut Ctx, f: &mut Fields<'_>) -> Option<For> {
     let mut ff = Fields::new(ctx, node, &ptr, "`for`", FOR_FIELDS)?;
     let each = ff.string(ctx, "each").unwrap_or_else(|| "item".to_owned());
     let at = ff.string(ctx, "at").unwrap_or_else(|| "index".to_owned());
-    let in_ = ff.require(ctx, "in").and_then(|(n, p)| expression(ctx, n, &p));
+    let in_ = ff
+        .require(ctx, "in")
+        .and_then(|(n, p)| expression(ctx, n, &p));
     ff.finish(ctx);
     let (while_, tasks) = ctx.with_vars(&[&each, &at], |ctx| {
         let while_ = f.take("while").map(|(n, p)| expression(ctx, n, &p));
-        let tasks = f.require(ctx, "do").and_then(|(n, p)| task_list(ctx, n, &p));
+        let tasks = f
+            .require(ctx, "do")
+            .and_then(|(n, p)| task_list(ctx, n, &p));
         (while_, tasks)
     });
-    Some(For { each, in_: in_?, at, while_: flatten(while_)?, tasks: tasks? })
+    Some(For {
+        each,
+        in_: in_?,
+        at,
+        while_: flatten(while_)?,
+        tasks: tasks?,
+    })
 }
 
 const FORK_FIELDS: &[&str] = &["branches", "compete"];
@@ -486,10 +588,15 @@ const FORK_FIELDS: &[&str] = &["branches", "compete"];
 fn fork(ctx: &mut Ctx, f: &mut Fields<'_>) -> Option<Fork> {
     let (node, ptr) = f.require(ctx, "fork")?;
     let mut ff = Fields::new(ctx, node, &ptr, "`fork`", FORK_FIELDS)?;
-    let branches = ff.require(ctx, "branches").and_then(|(n, p)| task_list(ctx, n, &p));
+    let branches = ff
+        .require(ctx, "branches")
+        .and_then(|(n, p)| task_list(ctx, n, &p));
     let compete = ff.boolean(ctx, "compete").unwrap_or(false);
     ff.finish(ctx);
-    Some(Fork { branches: branches?, compete })
+    Some(Fork {
+        branches: branches?,
+        compete,
+    })
 }
 
 const RAISE_FIELDS: &[&str] = &["error"];
@@ -497,24 +604,48 @@ const RAISE_FIELDS: &[&str] = &["error"];
 fn raise(ctx: &mut Ctx, f: &mut Fields<'_>) -> Option<Raise> {
     let (node, ptr) = f.require(ctx, "raise")?;
     let mut ff = Fields::new(ctx, node, &ptr, "`raise`", RAISE_FIELDS)?;
-    let error = ff.require(ctx, "error").and_then(|(n, p)| error_ref(ctx, n, &p));
+    let error = ff
+        .require(ctx, "error")
+        .and_then(|(n, p)| error_ref(ctx, n, &p));
     ff.finish(ctx);
     Some(Raise { error: error? })
 }
 
-const RUN_FIELDS: &[&str] = &["container", "script", "shell", "workflow", "await", "return"];
+const RUN_FIELDS: &[&str] = &[
+    "container",
+    "script",
+    "shell",
+    "workflow",
+    "await",
+    "return",
+];
 const RUN_WORKFLOW_FIELDS: &[&str] = &["namespace", "name", "version", "input"];
 
 fn run(ctx: &mut Ctx, f: &mut Fields<'_>) -> Option<RunWorkflow> {
     let (node, ptr) = f.require(ctx, "run")?;
     let mut ff = Fields::new(ctx, node, &ptr, "`run`", RUN_FIELDS)?;
     for (kind, alt) in [
-        ("container", "wrap the container behind an HTTP service and use `call: http`, or write a built-in function"),
-        ("script", "move the logic into jq expressions (`set`), a subflow, or a built-in function"),
-        ("shell", "shell commands cannot be made durable or idempotent; write a built-in function or call an HTTP service"),
+        (
+            "container",
+            "wrap the container behind an HTTP service and use `call: http`, or write a built-in function",
+        ),
+        (
+            "script",
+            "move the logic into jq expressions (`set`), a subflow, or a built-in function",
+        ),
+        (
+            "shell",
+            "shell commands cannot be made durable or idempotent; write a built-in function or call an HTTP service",
+        ),
     ] {
         if let Some((n, p)) = ff.take(kind) {
-            ctx.error_help(Code::NotSupported, n.pos, &p, format!("`run.{kind}` is not supported by shopflow"), alt);
+            ctx.error_help(
+                Code::NotSupported,
+                n.pos,
+                &p,
+                format!("`run.{kind}` is not supported by shopflow"),
+                alt,
+            );
             ff.take("await");
             ff.take("return");
             return None;
@@ -536,10 +667,18 @@ fn run(ctx: &mut Ctx, f: &mut Fields<'_>) -> Option<RunWorkflow> {
     let mut w = Fields::new(ctx, wf, &wf_ptr, "`run.workflow`", RUN_WORKFLOW_FIELDS)?;
     let namespace = w.req_string(ctx, "namespace");
     let name = w.req_string(ctx, "name");
-    let version = w.string(ctx, "version").unwrap_or_else(|| "latest".to_owned());
+    let version = w
+        .string(ctx, "version")
+        .unwrap_or_else(|| "latest".to_owned());
     let input = w.take("input").map(|(n, p)| template(ctx, n, &p));
     w.finish(ctx);
-    Some(RunWorkflow { namespace: namespace?, name: name?, version, input: flatten(input)?, await_ })
+    Some(RunWorkflow {
+        namespace: namespace?,
+        name: name?,
+        version,
+        input: flatten(input)?,
+        await_,
+    })
 }
 
 fn set(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<crate::model::Template> {
@@ -557,7 +696,11 @@ const CASE_FIELDS: &[&str] = &["when", "then"];
 
 fn switch(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Vec<SwitchCase>> {
     let Value::Seq(items) = &node.value else {
-        ctx.wrong_type(node, pointer, "a list of cases (`- caseName: {when, then}`)");
+        ctx.wrong_type(
+            node,
+            pointer,
+            "a list of cases (`- caseName: {when, then}`)",
+        );
         return None;
     };
     let mut cases = Vec::with_capacity(items.len());
@@ -566,12 +709,24 @@ fn switch(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Vec<SwitchCase>> 
     for (i, item) in items.iter().enumerate() {
         let item_ptr = child(pointer, &i.to_string());
         let Value::Map(entries) = &item.value else {
-            ctx.error_help(Code::TaskEntry, item.pos, &item_ptr, "a switch case must be `- caseName: {when, then}`", "name each case");
+            ctx.error_help(
+                Code::TaskEntry,
+                item.pos,
+                &item_ptr,
+                "a switch case must be `- caseName: {when, then}`",
+                "name each case",
+            );
             ok = false;
             continue;
         };
         let [(key, body)] = entries.as_slice() else {
-            ctx.error_help(Code::TaskEntry, item.pos, &item_ptr, "a switch case must be `- caseName: {when, then}`", "name each case");
+            ctx.error_help(
+                Code::TaskEntry,
+                item.pos,
+                &item_ptr,
+                "a switch case must be `- caseName: {when, then}`",
+                "name each case",
+            );
             ok = false;
             continue;
         };
@@ -581,9 +736,12 @@ fn switch(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Vec<SwitchCase>> 
             continue;
         };
         let when = f.take("when").map(|(n, p)| expression(ctx, n, &p));
-        let then = f.require(ctx, "then").and_then(|(n, p)| string(ctx, n, &p)).map(|s| FlowDirective::parse(&s));
+        let then = f
+            .require(ctx, "then")
+            .and_then(|(n, p)| string(ctx, n, &p))
+            .map(|s| FlowDirective::parse(&s));
         f.finish(ctx);
-        if matches!(when, None) {
+        if when.is_none() {
             if default_seen {
                 ctx.error_help(
                     Code::SwitchDefaults,
@@ -597,7 +755,12 @@ fn switch(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Vec<SwitchCase>> 
             default_seen = true;
         }
         match (flatten(when), then) {
-            (Some(when), Some(then)) => cases.push(SwitchCase { name: key.name.clone(), when, then, pos: key.pos }),
+            (Some(when), Some(then)) => cases.push(SwitchCase {
+                name: key.name.clone(),
+                when,
+                then,
+                pos: key.pos,
+            }),
             _ => ok = false,
         }
     }
@@ -609,7 +772,9 @@ const ERRORS_FIELDS: &[&str] = &["with"];
 const ERROR_FILTER_FIELDS: &[&str] = &["type", "status", "instance", "title", "details", "detail"];
 
 fn try_(ctx: &mut Ctx, f: &mut Fields<'_>) -> Option<Try> {
-    let tasks = f.require(ctx, "try").and_then(|(n, p)| task_list(ctx, n, &p));
+    let tasks = f
+        .require(ctx, "try")
+        .and_then(|(n, p)| task_list(ctx, n, &p));
     let (node, ptr) = f.require(ctx, "catch")?;
     let mut c = Fields::new(ctx, node, &ptr, "`catch`", CATCH_FIELDS)?;
     let errors = match c.take("errors") {
@@ -643,7 +808,9 @@ fn error_filter(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<ErrorFilter
     let mut f = Fields::new(ctx, node, pointer, "`catch.errors`", ERRORS_FIELDS)?;
     let with = f.take("with");
     f.finish(ctx);
-    let Some((node, ptr)) = with else { return Some(ErrorFilter::default()) };
+    let Some((node, ptr)) = with else {
+        return Some(ErrorFilter::default());
+    };
     let mut w = Fields::new(ctx, node, &ptr, "an error filter", ERROR_FILTER_FIELDS)?;
     let type_ = w.string(ctx, "type");
     let status = match w.take("status") {
@@ -660,5 +827,11 @@ fn error_filter(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<ErrorFilter
     let title = w.string(ctx, "title");
     let detail = w.string(ctx, "details").or_else(|| w.string(ctx, "detail"));
     w.finish(ctx);
-    Some(ErrorFilter { type_, status, instance, title, detail })
+    Some(ErrorFilter {
+        type_,
+        status,
+        instance,
+        title,
+        detail,
+    })
 }

@@ -13,7 +13,10 @@ use crate::yaml::{Node, Value};
 pub(crate) fn expression(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Expression> {
     let Value::Str(text) = &node.value else {
         // `if: true` and the like: a constant written as YAML.
-        if matches!(node.value, Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Null) {
+        if matches!(
+            node.value,
+            Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Null
+        ) {
             let src = node.to_json().to_string();
             return compile_at(ctx, &src, node, pointer, 0, false);
         }
@@ -45,9 +48,19 @@ fn compile_at(
     match Expr::compile_with(src, &ctx.scope) {
         Ok(expr) => {
             for name in secret_names(src) {
-                ctx.check_reference(Code::UndefinedSecret, "secret", "secrets", name, node.pos, pointer);
+                ctx.check_reference(
+                    Code::UndefinedSecret,
+                    "secret",
+                    "secrets",
+                    name,
+                    node.pos,
+                    pointer,
+                );
             }
-            Some(Expression { expr, pos: node.pos })
+            Some(Expression {
+                expr,
+                pos: node.pos,
+            })
         }
         Err(e) => {
             let pos = match node.content_offset {
@@ -58,8 +71,11 @@ fn compile_at(
                 _ => node.pos,
             };
             if let Some(var) = &e.undefined_variable {
-                let known: Vec<&str> =
-                    expr::VARIABLES.iter().copied().chain(ctx.scope.iter().map(String::as_str)).collect();
+                let known: Vec<&str> = expr::VARIABLES
+                    .iter()
+                    .copied()
+                    .chain(ctx.scope.iter().map(String::as_str))
+                    .collect();
                 let help = match did_you_mean(var, known.iter().copied()) {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => format!("variables here: {}", known.join(", ")),
@@ -68,7 +84,10 @@ fn compile_at(
                     Code::UnknownVariable,
                     pos,
                     pointer,
-                    format!("unknown variable `{var}` in expression at `{}`", display_pointer(pointer)),
+                    format!(
+                        "unknown variable `{var}` in expression at `{}`",
+                        display_pointer(pointer)
+                    ),
                     help,
                 );
             } else {
@@ -92,7 +111,9 @@ fn secret_names(src: &str) -> Vec<&str> {
     while let Some(i) = rest.find("$secrets") {
         rest = &rest[i + "$secrets".len()..];
         let name = if let Some(r) = rest.strip_prefix('.') {
-            let end = r.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(r.len());
+            let end = r
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(r.len());
             &r[..end]
         } else if let Some(r) = rest.strip_prefix("[\"") {
             r.find('"').map_or("", |end| &r[..end])
@@ -115,10 +136,15 @@ pub(crate) fn template(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Temp
                 compile_at(ctx, inner, node, pointer, start, true).map(Template::Expr)
             }
             (EvalMode::Loose, None) => Some(match Expr::compile_with(s, &ctx.scope) {
-                Ok(expr) => Template::Expr(Expression { expr, pos: node.pos }),
+                Ok(expr) => Template::Expr(Expression {
+                    expr,
+                    pos: node.pos,
+                }),
                 Err(_) => Template::Literal(serde_json::Value::String(s.clone())),
             }),
-            (EvalMode::Strict, None) => Some(Template::Literal(serde_json::Value::String(s.clone()))),
+            (EvalMode::Strict, None) => {
+                Some(Template::Literal(serde_json::Value::String(s.clone())))
+            }
         },
         Value::Seq(items) => {
             let mut out = Vec::with_capacity(items.len());
@@ -195,7 +221,10 @@ pub(crate) fn duration(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Dura
     let result = match &node.value {
         Value::Str(s) => parse_iso8601(s),
         Value::Map(_) => return duration_object(ctx, node, pointer),
-        _ => Err(format!("expected an ISO 8601 duration or a duration object, found {}", node.kind_name())),
+        _ => Err(format!(
+            "expected an ISO 8601 duration or a duration object, found {}",
+            node.kind_name()
+        )),
     };
     match result {
         Ok(d) => Some(d),
@@ -214,10 +243,10 @@ pub(crate) fn duration(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Dura
 
 /// A duration that may also be a runtime expression (`wait`).
 pub(crate) fn duration_value(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<DurationValue> {
-    if let Value::Str(s) = &node.value {
-        if expr::strip_expression(s).is_some() {
-            return expression(ctx, node, pointer).map(DurationValue::Expr);
-        }
+    if let Value::Str(s) = &node.value
+        && expr::strip_expression(s).is_some()
+    {
+        return expression(ctx, node, pointer).map(DurationValue::Expr);
     }
     duration(ctx, node, pointer).map(DurationValue::Fixed)
 }
@@ -229,15 +258,29 @@ fn duration_object(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Duration
     let mut total = Duration::ZERO;
     let mut any = false;
     let mut ok = true;
-    for (key, unit_ms) in [("days", 86_400_000u64), ("hours", 3_600_000), ("minutes", 60_000), ("seconds", 1_000), ("milliseconds", 1)] {
-        let Some((n, ptr)) = f.take(key) else { continue };
+    for (key, unit_ms) in [
+        ("days", 86_400_000u64),
+        ("hours", 3_600_000),
+        ("minutes", 60_000),
+        ("seconds", 1_000),
+        ("milliseconds", 1),
+    ] {
+        let Some((n, ptr)) = f.take(key) else {
+            continue;
+        };
         any = true;
         match n.value {
             Value::Int(i) if i >= 0 => {
                 total += Duration::from_millis((i as u64).saturating_mul(unit_ms));
             }
             _ => {
-                ctx.error(Code::InvalidDuration, n.pos, &ptr, format!("`{key}` must be a whole number ≥ 0, found {}", n.kind_name()));
+                ctx.error_help(
+                    Code::InvalidDuration,
+                    n.pos,
+                    &ptr,
+                    format!("`{key}` must be a whole number ≥ 0, found {}", n.kind_name()),
+                    "use a smaller unit for fractions, e.g. `seconds: 90` instead of `minutes: 1.5`",
+                );
                 ok = false;
             }
         }
@@ -264,16 +307,31 @@ pub fn parse_iso8601(s: &str) -> Result<Duration, String> {
         return Err(bad());
     }
     // The crate accepts trailing garbage in some forms; insist the whole text is a duration.
-    if s.chars().any(|c| !(c.is_ascii_digit() || "PYMWDTHS.,".contains(c))) {
+    if s.chars()
+        .any(|c| !(c.is_ascii_digit() || "PYMWDTHS.,".contains(c)))
+    {
         return Err(bad());
     }
     match iso8601::duration(s).map_err(|_| bad())? {
         iso8601::Duration::Weeks(w) => Ok(Duration::from_secs(u64::from(w) * 7 * 86_400)),
-        iso8601::Duration::YMDHMS { year, month, day, hour, minute, second, millisecond } => {
+        iso8601::Duration::YMDHMS {
+            year,
+            month,
+            day,
+            hour,
+            minute,
+            second,
+            millisecond,
+        } => {
             if year != 0 || month != 0 {
-                return Err(format!("`{s}` uses years or months, which have no fixed length; use days (`P30D`)"));
+                return Err(format!(
+                    "`{s}` uses years or months, which have no fixed length; use days (`P30D`)"
+                ));
             }
-            let secs = u64::from(day) * 86_400 + u64::from(hour) * 3_600 + u64::from(minute) * 60 + u64::from(second);
+            let secs = u64::from(day) * 86_400
+                + u64::from(hour) * 3_600
+                + u64::from(minute) * 60
+                + u64::from(second);
             Ok(Duration::from_secs(secs) + Duration::from_millis(u64::from(millisecond)))
         }
     }
@@ -284,13 +342,14 @@ const SCHEMA_FIELDS: &[&str] = &["format", "document", "resource"];
 /// A `schema` block: an inline JSON Schema, compiled to check it is valid.
 pub(crate) fn schema(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Schema> {
     let mut f = Fields::new(ctx, node, pointer, "a schema", SCHEMA_FIELDS)?;
-    if let Some(format) = f.string(ctx, "format") {
+    if let Some((fnode, fptr)) = f.take("format") {
+        let format = super::string(ctx, fnode, &fptr).unwrap_or_default();
         let base = format.split(':').next().unwrap_or_default();
         if base != "json" {
             ctx.error_help(
                 Code::NotSupported,
-                f.pos(),
-                &child(pointer, "format"),
+                fnode.pos,
+                &fptr,
                 format!("schema format `{format}` is not supported by shopflow"),
                 "use `format: json` with a JSON Schema document",
             );
@@ -311,13 +370,22 @@ pub(crate) fn schema(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Schema
         return None;
     }
     let Some((doc, ptr)) = document else {
-        ctx.error_help(Code::MissingField, pos, pointer, "a schema is missing the required field `document`", "add `document:` with a JSON Schema");
+        ctx.error_help(
+            Code::MissingField,
+            pos,
+            pointer,
+            "a schema is missing the required field `document`",
+            "add `document:` with a JSON Schema",
+        );
         return None;
     };
     entries(ctx, doc, &ptr, "a schema document")?;
     let json = doc.to_json();
     match jsonschema::validator_for(&json) {
-        Ok(v) => Some(Schema { document: json, validator: Arc::new(v) }),
+        Ok(v) => Some(Schema {
+            document: json,
+            validator: Arc::new(v),
+        }),
         Err(e) => {
             ctx.error_help(
                 Code::InvalidSchema,
@@ -340,7 +408,10 @@ pub(crate) fn input(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Input> 
     let schema = f.take("schema").map(|(n, p)| schema(ctx, n, &p));
     let from = f.take("from").map(|(n, p)| transform(ctx, n, &p));
     f.finish(ctx);
-    Some(Input { schema: flatten(schema)?, from: flatten(from)? })
+    Some(Input {
+        schema: flatten(schema)?,
+        from: flatten(from)?,
+    })
 }
 
 /// An `output` block.
@@ -349,7 +420,10 @@ pub(crate) fn output(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Output
     let schema = f.take("schema").map(|(n, p)| schema(ctx, n, &p));
     let as_ = f.take("as").map(|(n, p)| transform(ctx, n, &p));
     f.finish(ctx);
-    Some(Output { schema: flatten(schema)?, as_: flatten(as_)? })
+    Some(Output {
+        schema: flatten(schema)?,
+        as_: flatten(as_)?,
+    })
 }
 
 /// An `export` block.
@@ -358,7 +432,10 @@ pub(crate) fn export(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Export
     let schema = f.take("schema").map(|(n, p)| schema(ctx, n, &p));
     let as_ = f.take("as").map(|(n, p)| transform(ctx, n, &p));
     f.finish(ctx);
-    Some(Export { schema: flatten(schema)?, as_: flatten(as_)? })
+    Some(Export {
+        schema: flatten(schema)?,
+        as_: flatten(as_)?,
+    })
 }
 
 /// `None` (field absent) → `Some(None)`; `Some(None)` (field invalid) → `None`.

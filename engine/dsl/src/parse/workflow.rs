@@ -11,7 +11,9 @@ use crate::parse::values::{duration, flatten, input, output};
 use crate::parse::{Ctx, Fields, child, entries, string, string_list};
 use crate::yaml::{Key, Node, Value};
 
-const WORKFLOW_FIELDS: &[&str] = &["document", "input", "use", "do", "timeout", "output", "schedule", "evaluate"];
+const WORKFLOW_FIELDS: &[&str] = &[
+    "document", "input", "use", "do", "timeout", "output", "schedule", "evaluate",
+];
 
 /// Parses a whole flow; `None` when any error was reported.
 pub(crate) fn parse_workflow(ctx: &mut Ctx, root: &Node) -> Option<Workflow> {
@@ -32,13 +34,17 @@ pub(crate) fn parse_workflow(ctx: &mut Ctx, root: &Node) -> Option<Workflow> {
         Some((n, p)) => evaluate(ctx, n, &p),
     };
     ctx.mode = evaluate.map_or(EvalMode::Strict, |e| e.mode);
-    let document = f.require(ctx, "document").and_then(|(n, p)| document(ctx, n, &p));
+    let document = f
+        .require(ctx, "document")
+        .and_then(|(n, p)| document(ctx, n, &p));
     let input = f.take("input").map(|(n, p)| input(ctx, n, &p));
     let uses = match f.take("use") {
         None => Some(Use::default()),
         Some((n, p)) => uses(ctx, n, &p),
     };
-    let tasks = f.require(ctx, "do").and_then(|(n, p)| task_list(ctx, n, &p));
+    let tasks = f
+        .require(ctx, "do")
+        .and_then(|(n, p)| task_list(ctx, n, &p));
     let timeout = f.take("timeout").map(|(n, p)| timeout_ref(ctx, n, &p));
     let output = f.take("output").map(|(n, p)| output(ctx, n, &p));
     let schedule = f.take("schedule").map(|(n, p)| schedule(ctx, n, &p));
@@ -59,12 +65,19 @@ pub(crate) fn parse_workflow(ctx: &mut Ctx, root: &Node) -> Option<Workflow> {
 /// Reads the names under `use` first, so references anywhere can be checked where they are written.
 fn collect_defined(ctx: &mut Ctx, root: &Node) {
     let Value::Map(top) = &root.value else { return };
-    let Some((_, uses)) = top.iter().find(|(k, _)| k.name == "use") else { return };
-    let Value::Map(sections) = &uses.value else { return };
+    let Some((_, uses)) = top.iter().find(|(k, _)| k.name == "use") else {
+        return;
+    };
+    let Value::Map(sections) = &uses.value else {
+        return;
+    };
     for (k, v) in sections {
         let names: Vec<String> = match &v.value {
             Value::Map(items) => items.iter().map(|(k, _)| k.name.clone()).collect(),
-            Value::Seq(items) => items.iter().filter_map(|n| n.as_str().map(str::to_owned)).collect(),
+            Value::Seq(items) => items
+                .iter()
+                .filter_map(|n| n.as_str().map(str::to_owned))
+                .collect(),
             _ => continue,
         };
         let into = match k.name.as_str() {
@@ -84,10 +97,16 @@ const EVALUATE_FIELDS: &[&str] = &["language", "mode"];
 
 fn evaluate(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Evaluate> {
     let mut f = Fields::new(ctx, node, pointer, "`evaluate`", EVALUATE_FIELDS)?;
-    if let Some((n, p)) = f.take("language") {
-        if n.as_str() != Some("jq") {
-            ctx.error_help(Code::NotSupported, n.pos, &p, "shopflow evaluates runtime expressions in jq only", "remove `language` or set it to `jq`");
-        }
+    if let Some((n, p)) = f.take("language")
+        && n.as_str() != Some("jq")
+    {
+        ctx.error_help(
+            Code::NotSupported,
+            n.pos,
+            &p,
+            "shopflow evaluates runtime expressions in jq only",
+            "remove `language` or set it to `jq`",
+        );
     }
     let mode = match f.take("mode") {
         None => Some(EvalMode::Strict),
@@ -95,7 +114,13 @@ fn evaluate(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Evaluate> {
             Some("strict") => Some(EvalMode::Strict),
             Some("loose") => Some(EvalMode::Loose),
             _ => {
-                ctx.error_help(Code::InvalidValue, n.pos, &p, "`mode` must be `strict` or `loose`", "`strict` (the default) evaluates only `${ … }` strings");
+                ctx.error_help(
+                    Code::InvalidValue,
+                    n.pos,
+                    &p,
+                    "`mode` must be `strict` or `loose`",
+                    "`strict` (the default) evaluates only `${ … }` strings",
+                );
                 None
             }
         },
@@ -104,13 +129,23 @@ fn evaluate(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Evaluate> {
     Some(Evaluate { mode: mode? })
 }
 
-const DOCUMENT_FIELDS: &[&str] = &["dsl", "namespace", "name", "version", "title", "summary", "tags", "metadata"];
+const DOCUMENT_FIELDS: &[&str] = &[
+    "dsl",
+    "namespace",
+    "name",
+    "version",
+    "title",
+    "summary",
+    "tags",
+    "metadata",
+];
 
 fn document(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Document> {
     let mut f = Fields::new(ctx, node, pointer, "`document`", DOCUMENT_FIELDS)?;
     let dsl = f.require(ctx, "dsl").and_then(|(n, p)| {
         let v = string(ctx, n, &p)?;
-        let ok = semver::Version::parse(&v).is_ok_and(|s| s.major == 1 && s.minor == 0 && s.pre.is_empty());
+        let ok = semver::Version::parse(&v)
+            .is_ok_and(|s| s.major == 1 && s.minor == 0 && s.pre.is_empty());
         if !ok {
             ctx.error_help(
                 Code::DslVersion,
@@ -123,8 +158,12 @@ fn document(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Document> {
         }
         Some(v)
     });
-    let namespace = f.require(ctx, "namespace").and_then(|(n, p)| dsl_name(ctx, n, &p, "namespace"));
-    let name = f.require(ctx, "name").and_then(|(n, p)| dsl_name(ctx, n, &p, "name"));
+    let namespace = f
+        .require(ctx, "namespace")
+        .and_then(|(n, p)| dsl_name(ctx, n, &p, "namespace"));
+    let name = f
+        .require(ctx, "name")
+        .and_then(|(n, p)| dsl_name(ctx, n, &p, "name"));
     let version = f.require(ctx, "version").and_then(|(n, p)| {
         let v = string(ctx, n, &p)?;
         if let Err(e) = semver::Version::parse(&v) {
@@ -153,7 +192,16 @@ fn document(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Document> {
     }
     let metadata = f.take("metadata").map(|(n, _)| n.to_json());
     f.finish(ctx);
-    Some(Document { dsl: dsl?, namespace: namespace?, name: name?, version: version?, title, summary, tags, metadata })
+    Some(Document {
+        dsl: dsl?,
+        namespace: namespace?,
+        name: name?,
+        version: version?,
+        title,
+        summary,
+        tags,
+        metadata,
+    })
 }
 
 /// Namespaces and names: lower-case letters and digits, dashes inside (RFC 1123 label).
@@ -161,46 +209,85 @@ fn dsl_name(ctx: &mut Ctx, node: &Node, pointer: &str, what: &str) -> Option<Str
     let s = string(ctx, node, pointer)?;
     let valid = !s.is_empty()
         && s.len() <= 63
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-');
     if !valid {
         let suggestion: String = s
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
             .collect::<String>()
             .trim_matches('-')
             .to_owned();
+        let help = if suggestion.is_empty() {
+            "use lower-case ASCII letters, digits and dashes (e.g. `return-voucher`); put a name in another language in `document.title`".to_owned()
+        } else {
+            format!("use lower-case letters, digits and dashes, e.g. `{suggestion}`")
+        };
         ctx.error_help(
             Code::InvalidName,
             node.pos,
             pointer,
             format!("{what} `{s}` is not a valid DSL name"),
-            format!("use lower-case letters, digits and dashes, e.g. `{suggestion}`"),
+            help,
         );
         return None;
     }
     Some(s)
 }
 
-const USE_FIELDS: &[&str] =
-    &["authentications", "catalogs", "errors", "extensions", "functions", "retries", "secrets", "timeouts"];
+const USE_FIELDS: &[&str] = &[
+    "authentications",
+    "catalogs",
+    "errors",
+    "extensions",
+    "functions",
+    "retries",
+    "secrets",
+    "timeouts",
+];
 
 fn uses(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Use> {
     let mut f = Fields::new(ctx, node, pointer, "`use`", USE_FIELDS)?;
     let mut out = Use::default();
     let mut ok = true;
     for (key, alt) in [
-        ("catalogs", "copy the functions you need under `use.functions`; shopflow does not fetch definitions at run time"),
-        ("extensions", "put the extra steps in the flow as tasks, or mock functions in dry runs with `shopflow run --mock NAME=JSON`"),
+        (
+            "catalogs",
+            "copy the functions you need under `use.functions`; shopflow does not fetch definitions at run time",
+        ),
+        (
+            "extensions",
+            "put the extra steps in the flow as tasks, or mock functions in dry runs with `shopflow run --mock NAME=JSON`",
+        ),
     ] {
         if let Some((n, p)) = f.take(key) {
-            ctx.error_help(Code::NotSupported, n.pos, &p, format!("`use.{key}` is not supported by shopflow"), alt);
+            ctx.error_help(
+                Code::NotSupported,
+                n.pos,
+                &p,
+                format!("`use.{key}` is not supported by shopflow"),
+                alt,
+            );
             ok = false;
         }
     }
     if let Some((n, p)) = f.take("authentications") {
-        ok &= named(ctx, n, &p, "`use.authentications`", &mut out.authentications, authentication);
+        ok &= named(
+            ctx,
+            n,
+            &p,
+            "`use.authentications`",
+            &mut out.authentications,
+            authentication,
+        );
     }
     if let Some((n, p)) = f.take("errors") {
         ok &= named(ctx, n, &p, "`use.errors`", &mut out.errors, error_def);
@@ -234,7 +321,9 @@ fn named<T>(
     into: &mut BTreeMap<String, T>,
     parse: Parser<T>,
 ) -> bool {
-    let Some(items) = entries(ctx, node, pointer, what) else { return false };
+    let Some(items) = entries(ctx, node, pointer, what) else {
+        return false;
+    };
     let mut ok = true;
     for (Key { name, .. }, v) in items {
         match parse(ctx, v, &child(pointer, name)) {
@@ -247,11 +336,25 @@ fn named<T>(
     ok
 }
 
+/// Parses a schedule's cron expression: five fields (minute hour day-of-month month
+/// day-of-week) or a nickname such as `@daily`; no seconds or years, so every expression means
+/// the same thing to shopflow as to cron(8).
+pub fn parse_cron(expr: &str) -> Result<croner::Cron, croner::errors::CronError> {
+    croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Disallowed)
+        .year(croner::parser::Year::Disallowed)
+        .build()
+        .parse(expr)
+}
+
 const SCHEDULE_FIELDS: &[&str] = &["every", "cron", "after", "on"];
 
 fn schedule(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Schedule> {
     let mut f = Fields::new(ctx, node, pointer, "`schedule`", SCHEDULE_FIELDS)?;
-    let mut out = Schedule { pos: node.pos, ..Schedule::default() };
+    let mut out = Schedule {
+        pos: node.pos,
+        ..Schedule::default()
+    };
     let mut ok = true;
     if let Some((n, p)) = f.take("every") {
         out.every = duration(ctx, n, &p);
@@ -262,7 +365,7 @@ fn schedule(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Schedule> {
         ok &= out.after.is_some();
     }
     if let Some((n, p)) = f.take("cron") {
-        out.cron = string(ctx, n, &p).and_then(|c| match c.parse::<croner::Cron>() {
+        out.cron = string(ctx, n, &p).and_then(|c| match parse_cron(&c) {
             Ok(_) => Some(c),
             Err(e) => {
                 ctx.error_help(
@@ -281,7 +384,8 @@ fn schedule(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Schedule> {
         out.on = consumption(ctx, n, &p);
         ok &= out.on.is_some();
     }
-    let empty = out.every.is_none() && out.after.is_none() && out.cron.is_none() && out.on.is_none();
+    let empty =
+        out.every.is_none() && out.after.is_none() && out.cron.is_none() && out.on.is_none();
     if empty && ok {
         ctx.error_help(
             Code::MissingField,

@@ -11,7 +11,11 @@ pub(crate) fn target(call: &Call, medium: Medium) -> String {
         (Call::Http(h), _) => http(h, medium),
         (Call::OpenApi(o), Medium::Diagram) => format!("OpenAPI {}", o.operation_id),
         (Call::OpenApi(o), Medium::Prose) => {
-            format!("OpenAPI operation {} of {}", o.operation_id, uri(&o.document.uri, medium))
+            format!(
+                "OpenAPI operation {} of {}",
+                o.operation_id,
+                uri(&o.document.uri, medium)
+            )
         }
     }
 }

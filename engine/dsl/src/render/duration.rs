@@ -2,8 +2,13 @@
 
 use std::time::Duration;
 
-const UNITS: [(u128, &str); 5] =
-    [(86_400_000, "day"), (3_600_000, "hour"), (60_000, "minute"), (1_000, "second"), (1, "millisecond")];
+const UNITS: [(u128, &str); 5] = [
+    (86_400_000, "day"),
+    (3_600_000, "hour"),
+    (60_000, "minute"),
+    (1_000, "second"),
+    (1, "millisecond"),
+];
 
 /// `1 day 2 hours`, `30 seconds`, `1 minute 500 milliseconds`; sub-millisecond parts are dropped.
 pub(crate) fn human(d: Duration) -> String {
@@ -60,7 +65,10 @@ mod tests {
         assert_eq!(human(Duration::from_secs(300)), "5 minutes");
         assert_eq!(human(Duration::from_secs(93_600)), "1 day 2 hours");
         assert_eq!(human(Duration::from_secs(1)), "1 second");
-        assert_eq!(human(Duration::from_millis(61_500)), "1 minute 1 second 500 milliseconds");
+        assert_eq!(
+            human(Duration::from_millis(61_500)),
+            "1 minute 1 second 500 milliseconds"
+        );
         assert_eq!(human(Duration::ZERO), "0 seconds");
     }
 

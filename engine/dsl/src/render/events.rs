@@ -16,7 +16,11 @@ pub(crate) fn filter(f: &EventFilter, medium: Medium) -> String {
             (FilterValue::Expr(e), Medium::Prose) => format!("{attr} where {}", medium.code(e)),
         })
         .collect();
-    parts.extend(f.correlate.iter().map(|(key, c)| correlation(key, c, medium)));
+    parts.extend(
+        f.correlate
+            .iter()
+            .map(|(key, c)| correlation(key, c, medium)),
+    );
     if parts.is_empty() {
         return "any event".to_owned();
     }
@@ -26,13 +30,22 @@ pub(crate) fn filter(f: &EventFilter, medium: Medium) -> String {
 /// One correlation: which value of the event must match what.
 fn correlation(key: &str, c: &Correlation, medium: Medium) -> String {
     match (&c.expect, medium) {
-        (Some(expect), Medium::Diagram) => format!("{key}: {} = {}", medium.code(&c.from), medium.value(expect)),
+        (Some(expect), Medium::Diagram) => {
+            format!("{key}: {} = {}", medium.code(&c.from), medium.value(expect))
+        }
         (None, Medium::Diagram) => format!("{key}: {}", medium.code(&c.from)),
         (Some(expect), Medium::Prose) => {
-            format!("correlated by {key} ({} must equal {})", medium.code(&c.from), medium.value(expect))
+            format!(
+                "correlated by {key} ({} must equal {})",
+                medium.code(&c.from),
+                medium.value(expect)
+            )
         }
         (None, Medium::Prose) => {
-            format!("correlated by {key} ({} must equal the first value seen)", medium.code(&c.from))
+            format!(
+                "correlated by {key} ({} must equal the first value seen)",
+                medium.code(&c.from)
+            )
         }
     }
 }
@@ -43,7 +56,9 @@ pub(crate) fn consumption(c: &Consumption, medium: Medium) -> String {
         (Consumption::One(f), Medium::Diagram) => filter(f, medium),
         (Consumption::One(f), Medium::Prose) => format!("an event with {}", filter(f, medium)),
         (Consumption::All(fs), Medium::Diagram) => format!("all of {}", list(fs, medium)),
-        (Consumption::All(fs), Medium::Prose) => format!("all of these events: {}", list(fs, medium)),
+        (Consumption::All(fs), Medium::Prose) => {
+            format!("all of these events: {}", list(fs, medium))
+        }
         (Consumption::Any { filters, until }, _) => {
             let what = match (filters.as_slice(), medium) {
                 ([], _) => "any event".to_owned(),
@@ -71,8 +86,11 @@ fn until_text(u: &Until, medium: Medium) -> String {
 
 /// Several filters: `(1) …; (2) …`.
 fn list(filters: &[EventFilter], medium: Medium) -> String {
-    let items: Vec<String> =
-        filters.iter().enumerate().map(|(i, f)| format!("({}) {}", i + 1, filter(f, medium))).collect();
+    let items: Vec<String> = filters
+        .iter()
+        .enumerate()
+        .map(|(i, f)| format!("({}) {}", i + 1, filter(f, medium)))
+        .collect();
     items.join("; ")
 }
 
@@ -81,7 +99,10 @@ pub(crate) fn filters(c: &Consumption) -> Vec<&EventFilter> {
     match c {
         Consumption::One(f) => vec![f],
         Consumption::All(fs) => fs.iter().collect(),
-        Consumption::Any { filters: own, until } => {
+        Consumption::Any {
+            filters: own,
+            until,
+        } => {
             let mut out: Vec<&EventFilter> = own.iter().collect();
             if let Some(Until::Events(inner)) = until.as_deref() {
                 out.extend(filters(inner));

@@ -18,7 +18,11 @@ pub fn explain(wf: &Workflow) -> String {
     if let Some(title) = &doc.title {
         let _ = writeln!(out, "{title}");
     }
-    let _ = writeln!(out, "Flow {}/{}, version {}", doc.namespace, doc.name, doc.version);
+    let _ = writeln!(
+        out,
+        "Flow {}/{}, version {}",
+        doc.namespace, doc.name, doc.version
+    );
     if let Some(summary) = &doc.summary {
         let _ = writeln!(out, "{}", summary.trim_end());
     }
@@ -40,11 +44,12 @@ fn starts(schedule: Option<&Schedule>, out: &mut String) {
     };
     out.push_str("Starts:\n");
     if let Some(cron) = &s.cron {
-        match cron.parse::<croner::Cron>() {
-            Ok(c) => {
-                let _ = writeln!(out, "  - on the cron schedule `{cron}`: {}", c.describe());
+        // croner describes a pattern as a sentence ("At 09:00, on Monday."); it reads here as a clause.
+        match cron.parse::<croner::Cron>().map(|c| clause(&c.describe())) {
+            Ok(when) if !when.is_empty() => {
+                let _ = writeln!(out, "  - on the cron schedule `{cron}`: {when}");
             }
-            Err(_) => {
+            _ => {
                 let _ = writeln!(out, "  - on the cron schedule `{cron}`");
             }
         }
@@ -57,6 +62,16 @@ fn starts(schedule: Option<&Schedule>, out: &mut String) {
     }
     if let Some(on) = &s.on {
         let _ = writeln!(out, "  - when {}", arrival(on));
+    }
+}
+
+/// A sentence as a clause: first letter lower-cased, final full stop dropped.
+fn clause(sentence: &str) -> String {
+    let trimmed = sentence.trim().trim_end_matches('.');
+    let mut chars = trimmed.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -83,9 +98,11 @@ fn input(wf: &Workflow, out: &mut String) {
             names
                 .iter()
                 .filter_map(serde_json::Value::as_str)
-                .map(|name| match doc.pointer(&format!("/properties/{}/type", pointer_escape(name))) {
-                    Some(serde_json::Value::String(ty)) => format!("{name} ({ty})"),
-                    _ => name.to_owned(),
+                .map(|name| {
+                    match doc.pointer(&format!("/properties/{}/type", pointer_escape(name))) {
+                        Some(serde_json::Value::String(ty)) => format!("{name} ({ty})"),
+                        _ => name.to_owned(),
+                    }
                 })
                 .collect()
         })

@@ -1,4 +1,4 @@
-//! Diagrams of a flow: Mermaid flowcharts and Graphviz `dot`, drawn from one [`chart::Chart`].
+//! Diagrams of a flow: Mermaid flowcharts and Graphviz `dot`, both drawn from one chart model.
 //!
 //! Every task becomes a node, or a group when it holds tasks (`do`, `try`, `for` bodies, `fork`).
 //! Ids come from the task's JSON pointer, so they stay the same while the task keeps its place.

@@ -59,7 +59,10 @@ pub(crate) fn shorten(s: &str, max: usize) -> String {
 pub(crate) fn field<'t>(t: &'t Template, key: &str) -> Option<FieldValue<'t>> {
     match t {
         Template::Literal(serde_json::Value::Object(map)) => map.get(key).map(FieldValue::Json),
-        Template::Object(fields) => fields.iter().find(|(k, _)| k == key).map(|(_, v)| FieldValue::Template(v)),
+        Template::Object(fields) => fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| FieldValue::Template(v)),
         _ => None,
     }
 }
@@ -105,8 +108,14 @@ mod tests {
     #[test]
     fn literal_fields_and_keys_are_found() {
         let t = Template::Literal(serde_json::json!({"type": "com.x", "n": 1}));
-        assert_eq!(field(&t, "type").map(|f| f.show(Medium::Prose)).as_deref(), Some("com.x"));
-        assert_eq!(field(&t, "n").map(|f| f.show(Medium::Prose)).as_deref(), Some("1"));
+        assert_eq!(
+            field(&t, "type").map(|f| f.show(Medium::Prose)).as_deref(),
+            Some("com.x")
+        );
+        assert_eq!(
+            field(&t, "n").map(|f| f.show(Medium::Prose)).as_deref(),
+            Some("1")
+        );
         assert!(field(&t, "source").is_none());
         assert_eq!(keys(&t), ["type", "n"]);
     }

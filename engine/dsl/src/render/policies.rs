@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use crate::model::{
-    Backoff, Catch, DurationValue, ErrorDef, ErrorFilter, ErrorRef, RetryPolicy, RetryRef, TimeoutRef, Workflow,
+    Backoff, Catch, DurationValue, ErrorDef, ErrorFilter, ErrorRef, RetryPolicy, RetryRef,
+    TimeoutRef, Workflow,
 };
 use crate::render::duration::{human, iso8601};
 use crate::render::medium::Medium;
@@ -13,7 +14,9 @@ const STANDARD_ERRORS: &str = "https://serverlessworkflow.io/spec/1.0.0/errors/"
 
 /// An error type, shortened to its name when it is one of the standard ones (`communication`).
 pub(crate) fn error_type(uri: &str) -> &str {
-    uri.strip_prefix(STANDARD_ERRORS).filter(|rest| !rest.is_empty()).unwrap_or(uri)
+    uri.strip_prefix(STANDARD_ERRORS)
+        .filter(|rest| !rest.is_empty())
+        .unwrap_or(uri)
 }
 
 /// Which errors a filter catches: `type communication, status 503`, or `any error`.
@@ -74,7 +77,11 @@ pub(crate) fn raised(e: &ErrorRef, wf: &Workflow, medium: Medium) -> String {
 
 fn error_def(d: &ErrorDef, medium: Medium) -> String {
     let type_ = medium.value(&d.type_);
-    let mut out = format!("type {}, status {}", error_type(&type_), medium.value(&d.status));
+    let mut out = format!(
+        "type {}, status {}",
+        error_type(&type_),
+        medium.value(&d.status)
+    );
     if let Some(t) = &d.title {
         out.push_str(&format!(", \"{}\"", medium.value(t)));
     }
@@ -129,7 +136,11 @@ fn retry_policy(p: &RetryPolicy, medium: Medium) -> String {
         (None, _) => "with no limit on attempts".to_owned(),
     });
     // Diagram captions stay short enough for Mermaid not to wrap them.
-    let backoff = if medium == Medium::Diagram { "" } else { " backoff" };
+    let backoff = if medium == Medium::Diagram {
+        ""
+    } else {
+        " backoff"
+    };
     parts.push(match (p.backoff, p.delay) {
         (Backoff::Constant, Some(delay)) => format!("every {}", d(delay)),
         (Backoff::Constant, None) => "immediately".to_owned(),
@@ -163,15 +174,25 @@ mod tests {
 
     #[test]
     fn standard_error_types_are_shortened_others_kept() {
-        assert_eq!(error_type("https://serverlessworkflow.io/spec/1.0.0/errors/communication"), "communication");
-        assert_eq!(error_type("https://shop.example/errors/unpaid"), "https://shop.example/errors/unpaid");
+        assert_eq!(
+            error_type("https://serverlessworkflow.io/spec/1.0.0/errors/communication"),
+            "communication"
+        );
+        assert_eq!(
+            error_type("https://shop.example/errors/unpaid"),
+            "https://shop.example/errors/unpaid"
+        );
         assert_eq!(error_type(STANDARD_ERRORS), STANDARD_ERRORS);
     }
 
     #[test]
     fn error_filter_names_what_it_matches() {
         assert_eq!(error_filter(&ErrorFilter::default()), "any error");
-        let f = ErrorFilter { status: Some(404), title: Some("Gone".into()), ..ErrorFilter::default() };
+        let f = ErrorFilter {
+            status: Some(404),
+            title: Some("Gone".into()),
+            ..ErrorFilter::default()
+        };
         assert_eq!(error_filter(&f), "status 404, title \"Gone\"");
     }
 
@@ -180,14 +201,24 @@ mod tests {
         let p = RetryPolicy {
             delay: Some(Duration::from_secs(2)),
             backoff: Backoff::Linear,
-            limit: RetryLimit { attempt_count: Some(3), duration: Some(Duration::from_secs(60)), ..RetryLimit::default() },
-            jitter: Some(Jitter { from: Duration::from_millis(100), to: Duration::from_secs(1) }),
+            limit: RetryLimit {
+                attempt_count: Some(3),
+                duration: Some(Duration::from_secs(60)),
+                ..RetryLimit::default()
+            },
+            jitter: Some(Jitter {
+                from: Duration::from_millis(100),
+                to: Duration::from_secs(1),
+            }),
             ..RetryPolicy::default()
         };
         assert_eq!(
             retry_policy(&p, Medium::Prose),
             "up to 3 times, linear backoff from 2 seconds, plus 100 milliseconds to 1 second of jitter, at most 1 minute in all"
         );
-        assert_eq!(retry_policy(&RetryPolicy::default(), Medium::Prose), "with no limit on attempts, immediately");
+        assert_eq!(
+            retry_policy(&RetryPolicy::default(), Medium::Prose),
+            "with no limit on attempts, immediately"
+        );
     }
 }

@@ -13,7 +13,17 @@ const P: Medium = Medium::Prose;
 /// Writes the `Steps:` section.
 pub(crate) fn write(wf: &Workflow, out: &mut String) {
     out.push_str("Steps:\n");
-    list(wf, &wf.tasks, &Place { prefix: "", depth: 0, first: 1, owner: None }, out);
+    list(
+        wf,
+        &wf.tasks,
+        &Place {
+            prefix: "",
+            depth: 0,
+            first: 1,
+            owner: None,
+        },
+        out,
+    );
 }
 
 /// Where a list is written: its numbering, indentation, and the task that holds it.
@@ -38,16 +48,31 @@ fn list(wf: &Workflow, tasks: &TaskList, place: &Place<'_>, out: &mut String) {
         }
         line.push_str(&does(wf, t, tasks, i, place.owner));
         if let Some(timeout) = &t.task.timeout {
-            line.push_str(&format!("; times out after {}", policies::timeout(timeout, wf, P)));
+            line.push_str(&format!(
+                "; times out after {}",
+                policies::timeout(timeout, wf, P)
+            ));
         }
         // A switch says where each case goes; a raise never goes on.
-        if let Some(then) = t.task.then.as_ref().filter(|d| **d != FlowDirective::Continue)
+        if let Some(then) = t
+            .task
+            .then
+            .as_ref()
+            .filter(|d| **d != FlowDirective::Continue)
             && !matches!(t.task.kind, TaskKind::Switch(_) | TaskKind::Raise(_))
         {
-            line.push_str(&format!("; then {}", directive(then, tasks, i, place.owner)));
+            line.push_str(&format!(
+                "; then {}",
+                directive(then, tasks, i, place.owner)
+            ));
         }
         let _ = writeln!(out, "{line}");
-        let inner = Place { prefix: &number, depth: place.depth + 1, first: 1, owner: Some(&t.name) };
+        let inner = Place {
+            prefix: &number,
+            depth: place.depth + 1,
+            first: 1,
+            owner: Some(&t.name),
+        };
         match &t.task.kind {
             TaskKind::Do(sub) => list(wf, sub, &inner, out),
             TaskKind::For(f) => list(wf, &f.tasks, &inner, out),
@@ -67,28 +92,48 @@ fn list(wf: &Workflow, tasks: &TaskList, place: &Place<'_>, out: &mut String) {
 fn try_(wf: &Workflow, t: &NamedTask, tr: &Try, inner: &Place<'_>, out: &mut String) {
     list(wf, &tr.tasks, inner, out);
     let c = &tr.catch;
-    let mut line = format!("{}If an error occurs ({}): ", "   ".repeat(inner.depth), policies::caught(c, P));
+    let mut line = format!(
+        "{}If an error occurs ({}): ",
+        "   ".repeat(inner.depth),
+        policies::caught(c, P)
+    );
     let handled = match &c.tasks {
         Some(_) => "runs the steps below",
         None => "the error is set aside and the flow carries on after",
     };
     match &c.retry {
         Some(r) => {
-            let then = if c.tasks.is_some() { handled.to_owned() } else { format!("{handled} {}", t.name) };
-            line.push_str(&format!("retries {}; if it still fails, {then}", policies::retry(r, wf, P)));
+            let then = if c.tasks.is_some() {
+                handled.to_owned()
+            } else {
+                format!("{handled} {}", t.name)
+            };
+            line.push_str(&format!(
+                "retries {}; if it still fails, {then}",
+                policies::retry(r, wf, P)
+            ));
         }
         None if c.tasks.is_some() => line.push_str(handled),
         None => line.push_str(&format!("{handled} {}", t.name)),
     }
     let _ = writeln!(out, "{line}");
     if let Some(handler) = &c.tasks {
-        let place = Place { first: tr.tasks.len() + 1, ..*inner };
+        let place = Place {
+            first: tr.tasks.len() + 1,
+            ..*inner
+        };
         list(wf, handler, &place, out);
     }
 }
 
 /// What one task does, in a phrase.
-fn does(wf: &Workflow, t: &NamedTask, siblings: &TaskList, index: usize, owner: Option<&str>) -> String {
+fn does(
+    wf: &Workflow,
+    t: &NamedTask,
+    siblings: &TaskList,
+    index: usize,
+    owner: Option<&str>,
+) -> String {
     match &t.task.kind {
         TaskKind::Call(Call::Function(f)) => match calls::defined_function(&f.name, wf, P) {
             Some(def) => format!("calls {} (defined in this flow: {def})", f.name),
@@ -155,8 +200,12 @@ fn does(wf: &Workflow, t: &NamedTask, siblings: &TaskList, index: usize, owner: 
 /// Where a directive leads, from the task at `index` of `siblings`.
 fn directive(d: &FlowDirective, siblings: &TaskList, index: usize, owner: Option<&str>) -> String {
     match (d, owner) {
-        (FlowDirective::Continue, _) if index + 1 < siblings.len() => "continues with the next step".to_owned(),
-        (FlowDirective::Continue | FlowDirective::Exit, None) | (FlowDirective::End, _) => "the flow ends".to_owned(),
+        (FlowDirective::Continue, _) if index + 1 < siblings.len() => {
+            "continues with the next step".to_owned()
+        }
+        (FlowDirective::Continue | FlowDirective::Exit, None) | (FlowDirective::End, _) => {
+            "the flow ends".to_owned()
+        }
         (FlowDirective::Continue | FlowDirective::Exit, Some(owner)) => format!("leaves {owner}"),
         (FlowDirective::Goto(name), _) => match siblings.iter().position(|t| &t.name == name) {
             Some(j) if j <= index => format!("goes back to {name}"),

@@ -16,10 +16,17 @@ pub(crate) fn write(wf: &Workflow, out: &mut String) {
     let mut inv = Inventory::default();
     let mut awaited = Vec::new();
     if let Some(on) = wf.schedule.as_ref().and_then(|s| s.on.as_ref()) {
-        awaited.extend(events::filters(on).into_iter().map(|f| format!("{} (starts the flow)", events::filter(f, P))));
+        awaited.extend(
+            events::filters(on)
+                .into_iter()
+                .map(|f| format!("{} (starts the flow)", events::filter(f, P))),
+        );
     }
     if let Some(t) = &wf.timeout {
-        inv.timers.push(format!("the whole flow times out after {}", policies::timeout(t, wf, P)));
+        inv.timers.push(format!(
+            "the whole flow times out after {}",
+            policies::timeout(t, wf, P)
+        ));
     }
     inv.visit(wf, &wf.tasks);
     awaited.extend(inv.awaited.lines());
@@ -54,7 +61,10 @@ impl Uses {
     }
 
     fn lines(&self) -> Vec<String> {
-        self.0.iter().map(|(what, by)| format!("{what} (by {})", by.join(", "))).collect()
+        self.0
+            .iter()
+            .map(|(what, by)| format!("{what} (by {})", by.join(", ")))
+            .collect()
     }
 }
 
@@ -77,7 +87,10 @@ impl Inventory {
     fn task(&mut self, wf: &Workflow, t: &NamedTask) {
         let name = t.name.as_str();
         if let Some(timeout) = &t.task.timeout {
-            self.timers.push(format!("{name} times out after {}", policies::timeout(timeout, wf, P)));
+            self.timers.push(format!(
+                "{name} times out after {}",
+                policies::timeout(timeout, wf, P)
+            ));
         }
         match &t.task.kind {
             TaskKind::Call(Call::Function(f)) => {
@@ -90,7 +103,8 @@ impl Inventory {
             TaskKind::Call(call) => self.functions.add(calls::target(call, P), name),
             TaskKind::Do(sub) => self.visit(wf, sub),
             TaskKind::Emit(e) => {
-                let what = events::emitted_type(e, P).unwrap_or_else(|| "an event with no fixed type".to_owned());
+                let what = events::emitted_type(e, P)
+                    .unwrap_or_else(|| "an event with no fixed type".to_owned());
                 self.emitted.add(what, name);
             }
             TaskKind::For(f) => self.visit(wf, &f.tasks),
@@ -109,8 +123,13 @@ impl Inventory {
             }
             TaskKind::Raise(_) | TaskKind::Set(_) | TaskKind::Switch(_) => {}
             TaskKind::RunWorkflow(r) => {
-                let how = if r.await_ { "waits for it" } else { "does not wait" };
-                self.subflows.add(format!("{}, {how}", calls::subflow(r)), name);
+                let how = if r.await_ {
+                    "waits for it"
+                } else {
+                    "does not wait"
+                };
+                self.subflows
+                    .add(format!("{}, {how}", calls::subflow(r)), name);
             }
             TaskKind::Try(tr) => {
                 if let Some(r) = &tr.catch.retry {
@@ -125,7 +144,9 @@ impl Inventory {
                     self.visit(wf, handler);
                 }
             }
-            TaskKind::Wait(d) => self.timers.push(format!("{name} waits {}", policies::duration_value(d, P))),
+            TaskKind::Wait(d) => self
+                .timers
+                .push(format!("{name} waits {}", policies::duration_value(d, P))),
         }
     }
 }

@@ -1,12 +1,12 @@
 //! Turns a flow into a [`Chart`]: a node per simple task, a group per nested list, and arrows that
 //! follow `then`, `switch` cases, loops, fork branches, `catch` paths and `if` skips.
 
+mod nested;
+
 use std::collections::BTreeSet;
 
-use crate::model::{
-    Catch, FlowDirective, For, Fork, Listen, NamedTask, SwitchCase, TaskKind, TaskList, Workflow,
-};
-use crate::render::graph::chart::{Chart, Edge, Group, Item, Line, Node, Shape, Tail};
+use crate::model::{FlowDirective, NamedTask, TaskKind, Workflow};
+use crate::render::graph::chart::{Chart, Edge, Item, Line, Node, Shape, Tail};
 use crate::render::graph::labels;
 use crate::render::medium::Medium;
 
@@ -21,25 +21,56 @@ const FAILED: &str = "wf_failed";
 
 /// Draws `wf`.
 pub(crate) fn chart(wf: &Workflow) -> Chart {
-    let mut b = Builder { wf, taken: [TRIGGER, START, END, FAILED].map(str::to_owned).into(), edges: Vec::new(), failed: false };
+    let mut b = Builder {
+        wf,
+        taken: [TRIGGER, START, END, FAILED].map(str::to_owned).into(),
+        edges: Vec::new(),
+        failed: false,
+    };
     let mut items = Vec::new();
     let triggers = labels::triggers(wf);
     if !triggers.is_empty() {
-        items.push(Item::Node(Node { id: TRIGGER.to_owned(), lines: triggers, shape: Shape::Trigger }));
-        b.edge(Tail::Node(TRIGGER.to_owned()), START, Vec::new(), Line::Solid);
+        items.push(Item::Node(Node {
+            id: TRIGGER.to_owned(),
+            lines: triggers,
+            shape: Shape::Trigger,
+        }));
+        b.edge(
+            Tail::Node(TRIGGER.to_owned()),
+            START,
+            Vec::new(),
+            Line::Solid,
+        );
     }
-    items.push(Item::Node(Node { id: START.to_owned(), lines: vec!["start".to_owned()], shape: Shape::Start }));
+    items.push(Item::Node(Node {
+        id: START.to_owned(),
+        lines: vec!["start".to_owned()],
+        shape: Shape::Start,
+    }));
     let span = b.list(&wf.tasks, &mut items, Scope { in_try: false }, "t");
-    b.edge(Tail::Node(START.to_owned()), &span.entry, Vec::new(), Line::Solid);
+    b.edge(
+        Tail::Node(START.to_owned()),
+        &span.entry,
+        Vec::new(),
+        Line::Solid,
+    );
     for exit in span.exits {
         b.connect(exit, END);
     }
     // A flow that always fails never reaches its end.
     if b.edges.iter().any(|e| e.to == END) {
-        items.push(Item::Node(Node { id: END.to_owned(), lines: vec!["end".to_owned()], shape: Shape::End }));
+        items.push(Item::Node(Node {
+            id: END.to_owned(),
+            lines: vec!["end".to_owned()],
+            shape: Shape::End,
+        }));
     }
     if b.failed {
-        items.push(Item::Node(Node { id: FAILED.to_owned(), lines: vec!["failed".to_owned()], shape: Shape::Failed }));
+        items.push(Item::Node(Node {
+            id: FAILED.to_owned(),
+            lines: vec!["failed".to_owned()],
+            shape: Shape::Failed,
+        }));
     }
     let title = match &wf.document.title {
         Some(t) => format!("{t} ({})", wf.document.reference()),
@@ -53,7 +84,12 @@ pub(crate) fn chart(wf: &Workflow) -> Chart {
         let (Tail::Node(id) | Tail::Group { id, .. }) = &e.from;
         order.iter().position(|o| o == id)
     });
-    Chart { title, items, edges }
+    Chart {
+        title,
+        reference: wf.document.reference(),
+        items,
+        edges,
+    }
 }
 
 /// Ids of nodes and groups as they are declared, each group before what it holds.
@@ -72,7 +108,13 @@ fn declaration_order<'a>(items: &'a [Item], out: &mut Vec<&'a str>) {
 /// The id of the task at `pointer`: `t` then the pointer with every character that is not an
 /// ASCII letter or digit replaced by `_` (`/do/0/getPet` → `t_do_0_getPet`).
 pub(crate) fn task_id(pointer: &str) -> String {
-    std::iter::once('t').chain(pointer.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })).collect()
+    std::iter::once('t')
+        .chain(
+            pointer
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }),
+        )
+        .collect()
 }
 
 /// What holds for every task of a list.
@@ -91,7 +133,11 @@ struct Exit {
 
 impl Exit {
     fn from_node(id: &str, label: Vec<String>) -> Self {
-        Exit { from: Tail::Node(id.to_owned()), label, line: Line::Solid }
+        Exit {
+            from: Tail::Node(id.to_owned()),
+            label,
+            line: Line::Solid,
+        }
     }
 }
 
@@ -131,7 +177,12 @@ impl Builder<'_> {
     }
 
     fn edge(&mut self, from: Tail, to: &str, label: Vec<String>, line: Line) {
-        self.edges.push(Edge { from, to: to.to_owned(), label, line });
+        self.edges.push(Edge {
+            from,
+            to: to.to_owned(),
+            label,
+            line,
+        });
     }
 
     fn connect(&mut self, exit: Exit, to: &str) {
@@ -139,16 +190,32 @@ impl Builder<'_> {
     }
 
     /// Draws a list into `out`; `owner` names the list for the placeholder of an empty one.
-    fn list(&mut self, tasks: &[NamedTask], out: &mut Vec<Item>, scope: Scope, owner: &str) -> Span {
+    fn list(
+        &mut self,
+        tasks: &[NamedTask],
+        out: &mut Vec<Item>,
+        scope: Scope,
+        owner: &str,
+    ) -> Span {
         if tasks.is_empty() {
             // The validator rejects empty lists; a hand-built model still draws.
             let id = self.unique(format!("{owner}__empty"));
-            out.push(Item::Node(Node { id: id.clone(), lines: vec!["(no steps)".to_owned()], shape: Shape::Step }));
-            return Span { entry: id.clone(), exits: vec![Exit::from_node(&id, Vec::new())] };
+            out.push(Item::Node(Node {
+                id: id.clone(),
+                lines: vec!["(no steps)".to_owned()],
+                shape: Shape::Step,
+            }));
+            return Span {
+                entry: id.clone(),
+                exits: vec![Exit::from_node(&id, Vec::new())],
+            };
         }
         let drawn: Vec<Drawn> = tasks.iter().map(|t| self.task(t, out, scope)).collect();
-        let entries: Vec<(&str, String)> =
-            tasks.iter().zip(&drawn).map(|(t, d)| (t.name.as_str(), d.entry.clone())).collect();
+        let entries: Vec<(&str, String)> = tasks
+            .iter()
+            .zip(&drawn)
+            .map(|(t, d)| (t.name.as_str(), d.entry.clone()))
+            .collect();
         let mut exits = Vec::new();
         for (i, d) in drawn.into_iter().enumerate() {
             let next = entries.get(i + 1).map(|(_, e)| e.as_str());
@@ -156,7 +223,10 @@ impl Builder<'_> {
                 self.follow(exit, &directive, next, &entries, &mut exits);
             }
         }
-        Span { entry: entries[0].1.clone(), exits }
+        Span {
+            entry: entries[0].1.clone(),
+            exits,
+        }
     }
 
     /// Points `exit` where `directive` sends it; arrows that leave the list go to `exits`.
@@ -172,7 +242,10 @@ impl Builder<'_> {
             FlowDirective::Continue => next.map(str::to_owned),
             FlowDirective::Exit => None,
             FlowDirective::End => Some(END.to_owned()),
-            FlowDirective::Goto(name) => siblings.iter().find(|(n, _)| n == name).map(|(_, e)| e.clone()),
+            FlowDirective::Goto(name) => siblings
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, e)| e.clone()),
         };
         match target {
             Some(to) => self.connect(exit, &to),
@@ -189,171 +262,154 @@ impl Builder<'_> {
             TaskKind::For(f) => self.for_(t, id, f, then, out, scope),
             TaskKind::Fork(f) => self.fork(t, id, f, then, out, scope),
             TaskKind::Try(tr) => self.try_(t, id, &tr.tasks, &tr.catch, then, out, scope),
-            TaskKind::Listen(l) if l.foreach.is_some() => self.listen_each(t, id, l, then, out, scope),
+            TaskKind::Listen(l) if l.foreach.is_some() => {
+                self.listen_each(t, id, l, then, out, scope)
+            }
             TaskKind::Raise(_) => {
                 out.push(Item::Node(labels::node(t, &id, self.wf)));
                 if !scope.in_try {
                     self.failed = true;
                     self.edge(Tail::Node(id.clone()), FAILED, Vec::new(), Line::Solid);
                 }
-                Drawn { entry: id.clone(), exits: Vec::new(), origin: Tail::Node(id) }
+                Drawn {
+                    entry: id.clone(),
+                    exits: Vec::new(),
+                    origin: Tail::Node(id),
+                }
             }
             _ => {
                 out.push(Item::Node(labels::node(t, &id, self.wf)));
-                Drawn { entry: id.clone(), exits: vec![(Exit::from_node(&id, Vec::new()), then)], origin: Tail::Node(id) }
+                Drawn {
+                    entry: id.clone(),
+                    exits: vec![(Exit::from_node(&id, Vec::new()), then)],
+                    origin: Tail::Node(id),
+                }
             }
         };
         if let Some(cond) = &t.task.if_ {
             let label = vec![format!("skip unless {}", Medium::Diagram.code(cond))];
-            drawn.exits.push((Exit { from: drawn.origin.clone(), label, line: Line::Dashed }, FlowDirective::Continue));
+            drawn.exits.push((
+                Exit {
+                    from: drawn.origin.clone(),
+                    label,
+                    line: Line::Dashed,
+                },
+                FlowDirective::Continue,
+            ));
         }
         drawn
     }
+}
 
-    fn switch(&mut self, t: &NamedTask, id: String, cases: &[SwitchCase], then: FlowDirective, out: &mut Vec<Item>) -> Drawn {
-        out.push(Item::Node(labels::node(t, &id, self.wf)));
-        let mut exits: Vec<(Exit, FlowDirective)> = cases
-            .iter()
-            .map(|c| {
-                let label = c.when.as_ref().map_or_else(|| "default".to_owned(), |w| Medium::Diagram.code(w));
-                (Exit::from_node(&id, vec![label]), c.then.clone())
-            })
-            .collect();
-        if cases.iter().all(|c| c.when.is_some()) {
-            exits.push((Exit::from_node(&id, vec!["no match".to_owned()]), then));
-        }
-        Drawn { entry: id.clone(), exits, origin: Tail::Node(id) }
-    }
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    /// A `do` task: its list in a group captioned with the task's name.
-    fn block(
-        &mut self,
-        t: &NamedTask,
-        id: String,
-        tasks: &TaskList,
-        then: FlowDirective,
-        out: &mut Vec<Item>,
-        scope: Scope,
-    ) -> Drawn {
-        let mut inner = Vec::new();
-        let span = self.list(tasks, &mut inner, scope, &id);
-        out.push(Item::Group(Group { id: id.clone(), label: labels::group(t, &t.name, self.wf), items: inner }));
-        let exits = span.exits.into_iter().map(|e| (e, then.clone())).collect();
-        Drawn { origin: Tail::Group { id, inside: span.entry.clone() }, entry: span.entry, exits }
-    }
-
-    /// A `for`: a loop node, the body in a group, arrows back to the loop node, and "done".
-    fn for_(&mut self, t: &NamedTask, id: String, f: &For, then: FlowDirective, out: &mut Vec<Item>, scope: Scope) -> Drawn {
-        out.push(Item::Node(labels::node(t, &id, self.wf)));
-        let body = self.unique(format!("{id}__body"));
-        let mut inner = Vec::new();
-        let span = self.list(&f.tasks, &mut inner, scope, &body);
-        out.push(Item::Group(Group { id: body, label: format!("each {}", f.each), items: inner }));
-        self.loop_back(&id, span, format!("each {}", f.each));
-        let done = Exit::from_node(&id, vec!["done".to_owned()]);
-        Drawn { entry: id.clone(), exits: vec![(done, then)], origin: Tail::Node(id) }
-    }
-
-    /// A `listen` with `foreach`: like a loop over the events consumed.
-    fn listen_each(
-        &mut self,
-        t: &NamedTask,
-        id: String,
-        l: &Listen,
-        then: FlowDirective,
-        out: &mut Vec<Item>,
-        scope: Scope,
-    ) -> Drawn {
-        out.push(Item::Node(labels::node(t, &id, self.wf)));
-        if let Some(each) = &l.foreach {
-            let body = self.unique(format!("{id}__each"));
-            let mut inner = Vec::new();
-            let span = self.list(&each.tasks, &mut inner, scope, &body);
-            out.push(Item::Group(Group { id: body, label: format!("each event as {}", each.item), items: inner }));
-            self.loop_back(&id, span, "each event".to_owned());
-        }
-        let done = Exit::from_node(&id, vec!["done".to_owned()]);
-        Drawn { entry: id.clone(), exits: vec![(done, then)], origin: Tail::Node(id) }
-    }
-
-    /// Arrows from a loop head into its body and from the body's ends back to the head.
-    fn loop_back(&mut self, head: &str, body: Span, into: String) {
-        self.edge(Tail::Node(head.to_owned()), &body.entry, vec![into], Line::Solid);
-        for mut exit in body.exits {
-            if exit.label.is_empty() {
-                exit.label.push("next".to_owned());
-            }
-            self.connect(exit, head);
-        }
-    }
-
-    /// A `fork`: a group with a split node, one path per branch, and a join node.
-    fn fork(&mut self, t: &NamedTask, id: String, f: &Fork, then: FlowDirective, out: &mut Vec<Item>, scope: Scope) -> Drawn {
-        let split = self.unique(format!("{id}__split"));
-        let join = self.unique(format!("{id}__join"));
-        let (split_lines, join_lines) = if f.compete {
-            (vec!["fork".to_owned(), "compete".to_owned()], vec!["first to finish wins".to_owned()])
-        } else {
-            (vec!["fork".to_owned()], vec!["all done".to_owned()])
+    /// Every arrow of the flow `tasks` (YAML under `do:`) as `from -> to [label] (dashed)`.
+    fn arrows(tasks: &str) -> Vec<String> {
+        let yaml = format!(
+            "document: {{dsl: '1.0.3', namespace: t, name: t, version: '1.0.0'}}\ndo:\n{tasks}"
+        );
+        let wf = match crate::load(yaml.as_bytes(), &["noop"]) {
+            Ok(loaded) => loaded.workflow,
+            Err(diags) => panic!("invalid test flow: {diags:#?}"),
         };
-        let mut inner = vec![Item::Node(Node { id: split.clone(), lines: split_lines, shape: Shape::Split })];
-        let drawn: Vec<Drawn> = f.branches.iter().map(|b| self.task(b, &mut inner, scope)).collect();
-        let entries: Vec<(&str, String)> =
-            f.branches.iter().zip(&drawn).map(|(b, d)| (b.name.as_str(), d.entry.clone())).collect();
-        let mut ends = Vec::new();
-        for d in drawn {
-            self.edge(Tail::Node(split.clone()), &d.entry, Vec::new(), Line::Solid);
-            for (exit, directive) in d.exits {
-                // A branch's `continue` and `exit` both end the branch: there is no next branch to run.
-                self.follow(exit, &directive, None, &entries, &mut ends);
-            }
-        }
-        for exit in ends {
-            self.connect(exit, &join);
-        }
-        inner.push(Item::Node(Node { id: join.clone(), lines: join_lines, shape: Shape::Join }));
-        out.push(Item::Group(Group { id, label: labels::group(t, &format!("fork {}", t.name), self.wf), items: inner }));
-        Drawn { entry: split.clone(), exits: vec![(Exit::from_node(&join, Vec::new()), then)], origin: Tail::Node(split) }
+        chart(&wf)
+            .edges
+            .iter()
+            .map(|e| {
+                let (Tail::Node(from) | Tail::Group { id: from, .. }) = &e.from;
+                let label = if e.label.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", e.label.join("|"))
+                };
+                let dashed = if e.line == Line::Dashed {
+                    " (dashed)"
+                } else {
+                    ""
+                };
+                format!("{from} -> {}{label}{dashed}", e.to)
+            })
+            .collect()
     }
 
-    /// A `try`: its list in a group, a dashed arrow from the group to a `catch` box that says which
-    /// errors are caught and how they are retried, and from there to the `catch` tasks (or on,
-    /// when there are none).
-    ///
-    /// The caption sits in a box rather than on the arrow because Mermaid centres the caption of an
-    /// arrow leaving a group on the group's border, where it covers the tasks inside.
-    #[allow(clippy::too_many_arguments)] // reason: the shared task arguments plus the two halves of `try`
-    fn try_(
-        &mut self,
-        t: &NamedTask,
-        id: String,
-        tasks: &TaskList,
-        catch: &Catch,
-        then: FlowDirective,
-        out: &mut Vec<Item>,
-        scope: Scope,
-    ) -> Drawn {
-        let mut inner = Vec::new();
-        let span = self.list(tasks, &mut inner, Scope { in_try: true }, &id);
-        let label = labels::group(t, &format!("try {}", t.name), self.wf);
-        out.push(Item::Group(Group { id: id.clone(), label, items: inner }));
-        let tail = Tail::Group { id: id.clone(), inside: span.entry.clone() };
-        let catch_id = self.unique(format!("{id}__catch"));
-        out.push(Item::Node(labels::catch(catch, &catch_id, self.wf)));
-        self.edge(tail.clone(), &catch_id, Vec::new(), Line::Dashed);
-        let mut exits: Vec<(Exit, FlowDirective)> = span.exits.into_iter().map(|e| (e, then.clone())).collect();
-        let caught = Exit { from: Tail::Node(catch_id), label: Vec::new(), line: Line::Dashed };
-        match &catch.tasks {
-            Some(handler) => {
-                let hid = self.unique(format!("{id}__handler"));
-                let mut hinner = Vec::new();
-                let hspan = self.list(handler, &mut hinner, scope, &hid);
-                out.push(Item::Group(Group { id: hid, label: format!("catch {}", t.name), items: hinner }));
-                self.connect(caught, &hspan.entry);
-                exits.extend(hspan.exits.into_iter().map(|e| (e, then.clone())));
-            }
-            None => exits.push((caught, then)),
-        }
-        Drawn { entry: span.entry, exits, origin: tail }
+    #[test]
+    fn then_jumps_backward_and_exit_leaves_only_the_nested_list() {
+        let edges = arrows(concat!(
+            "  - a:\n      set: {x: 1}\n",
+            "  - inner:\n      do:\n        - b:\n            set: {y: 1}\n            then: exit\n",
+            "        - c:\n            set: {z: 1}\n",
+            "  - d:\n      set: {w: 1}\n      then: a\n",
+        ));
+        assert!(
+            edges.contains(&"t_do_1_inner_do_0_b -> t_do_2_d".to_owned()),
+            "{edges:#?}"
+        );
+        assert!(
+            edges.contains(&"t_do_1_inner_do_1_c -> t_do_2_d".to_owned()),
+            "{edges:#?}"
+        );
+        assert!(
+            edges.contains(&"t_do_2_d -> t_do_0_a".to_owned()),
+            "{edges:#?}"
+        );
+        assert!(
+            !edges.iter().any(|e| e.ends_with("-> wf_end")),
+            "the loop never ends: {edges:#?}"
+        );
+    }
+
+    #[test]
+    fn switch_without_default_falls_through_and_if_skips_dashed() {
+        let edges = arrows(concat!(
+            "  - pick:\n      switch:\n        - big:\n            when: .n > 5\n            then: end\n",
+            "  - maybe:\n      if: .ok\n      call: noop\n",
+        ));
+        assert_eq!(
+            edges,
+            [
+                "wf_start -> t_do_0_pick",
+                "t_do_0_pick -> wf_end [.n > 5]",
+                "t_do_0_pick -> t_do_1_maybe [no match]",
+                "t_do_1_maybe -> wf_end",
+                "t_do_1_maybe -> wf_end [skip unless .ok] (dashed)",
+            ]
+        );
+    }
+
+    #[test]
+    fn raise_fails_the_flow_unless_a_try_catches_it() {
+        let edges = arrows(concat!(
+            "  - guard:\n      try:\n        - boom:\n            raise:\n              error: {type: https://e/x, status: 400}\n",
+            "      catch:\n        errors: {with: {status: 400}}\n",
+            "  - again:\n      raise:\n        error: {type: https://e/y, status: 500}\n",
+        ));
+        assert_eq!(
+            edges,
+            [
+                "wf_start -> t_do_0_guard_try_0_boom",
+                "t_do_0_guard -> t_do_0_guard__catch (dashed)",
+                "t_do_0_guard__catch -> t_do_1_again (dashed)",
+                "t_do_1_again -> wf_failed",
+            ]
+        );
+    }
+
+    #[test]
+    fn ids_come_from_pointers_and_never_clash() {
+        assert_eq!(task_id("/do/0/getPet"), "t_do_0_getPet");
+        assert_eq!(task_id("/do/1/a b~1c"), "t_do_1_a_b_1c");
+        let yaml = b"document: {dsl: '1.0.3', namespace: t, name: t, version: '1.0.0'}\ndo:\n  - a:\n      wait: PT1S\n";
+        let wf = crate::load(yaml, &[]).map(|l| l.workflow).expect("valid");
+        let mut b = Builder {
+            wf: &wf,
+            taken: BTreeSet::new(),
+            edges: Vec::new(),
+            failed: false,
+        };
+        assert_eq!(b.unique("x".to_owned()), "x");
+        assert_eq!(b.unique("x".to_owned()), "x_2");
+        assert_eq!(b.unique("x".to_owned()), "x_3");
     }
 }

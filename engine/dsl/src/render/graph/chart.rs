@@ -3,8 +3,10 @@
 /// The whole diagram.
 #[derive(Debug, Default)]
 pub(crate) struct Chart {
-    /// Shown above the diagram (`namespace/name:version`).
+    /// Shown above the diagram: the document's title, if any, and its reference.
     pub title: String,
+    /// The flow's `namespace/name:version`.
+    pub reference: String,
     /// Top-level nodes and groups, in drawing order.
     pub items: Vec<Item>,
     /// Every arrow; drawn after all items so that each end is already declared.

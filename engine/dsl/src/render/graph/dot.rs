@@ -49,7 +49,13 @@ fn items(list: &[Item], depth: usize, out: &mut String) {
     for item in list {
         match item {
             Item::Node(n) => {
-                let _ = writeln!(out, "{indent}{} [label=\"{}\", {}];", n.id, label(&n.lines), shape(n.shape));
+                let _ = writeln!(
+                    out,
+                    "{indent}{} [label=\"{}\", {}];",
+                    n.id,
+                    label(&n.lines),
+                    shape(n.shape)
+                );
             }
             Item::Group(g) => {
                 let _ = writeln!(out, "{indent}subgraph cluster_{} {{", g.id);

@@ -17,9 +17,13 @@ pub(crate) fn node(t: &NamedTask, id: &str, wf: &Workflow) -> Node {
     let (shape, mut does) = match &t.task.kind {
         TaskKind::Call(Call::Function(f)) => (Shape::Call, vec![format!("call {}", f.name)]),
         TaskKind::Call(call) => (Shape::Call, vec![calls::target(call, d)]),
-        TaskKind::Emit(e) => {
-            (Shape::Emit, vec![events::emitted_type(e, d).map_or_else(|| "emit event".to_owned(), |ty| format!("emit {ty}"))])
-        }
+        TaskKind::Emit(e) => (
+            Shape::Emit,
+            vec![
+                events::emitted_type(e, d)
+                    .map_or_else(|| "emit event".to_owned(), |ty| format!("emit {ty}")),
+            ],
+        ),
         TaskKind::Set(template) => {
             let what = match keys(template).as_slice() {
                 [] => d.value(template),
@@ -27,12 +31,21 @@ pub(crate) fn node(t: &NamedTask, id: &str, wf: &Workflow) -> Node {
             };
             (Shape::Step, vec![format!("set {what}")])
         }
-        TaskKind::Wait(duration) => (Shape::Waiting, vec![format!("⏳ wait {}", policies::duration_value(duration, d))]),
+        TaskKind::Wait(duration) => (
+            Shape::Waiting,
+            vec![format!("⏳ wait {}", policies::duration_value(duration, d))],
+        ),
         TaskKind::Listen(l) => (Shape::Waiting, listen(&l.to)),
-        TaskKind::Raise(r) => (Shape::Raise, vec![format!("raise {}", policies::raised(&r.error, wf, d))]),
+        TaskKind::Raise(r) => (
+            Shape::Raise,
+            vec![format!("raise {}", policies::raised(&r.error, wf, d))],
+        ),
         TaskKind::RunWorkflow(r) => {
             let wait = if r.await_ { "" } else { " (no wait)" };
-            (Shape::Subflow, vec![format!("run {}{wait}", calls::subflow(r))])
+            (
+                Shape::Subflow,
+                vec![format!("run {}{wait}", calls::subflow(r))],
+            )
         }
         TaskKind::Switch(_) => (Shape::Decision, vec!["switch".to_owned()]),
         TaskKind::For(f) => {
@@ -42,14 +55,20 @@ pub(crate) fn node(t: &NamedTask, id: &str, wf: &Workflow) -> Node {
             }
             (Shape::Loop, lines)
         }
-        other @ (TaskKind::Do(_) | TaskKind::Fork(_) | TaskKind::Try(_)) => (Shape::Step, vec![other.keyword().to_owned()]),
+        other @ (TaskKind::Do(_) | TaskKind::Fork(_) | TaskKind::Try(_)) => {
+            (Shape::Step, vec![other.keyword().to_owned()])
+        }
     };
     let mut lines = vec![t.name.clone()];
     lines.append(&mut does);
     if let Some(timeout) = &t.task.timeout {
         lines.push(format!("timeout {}", policies::timeout(timeout, wf, d)));
     }
-    Node { id: id.to_owned(), lines, shape }
+    Node {
+        id: id.to_owned(),
+        lines,
+        shape,
+    }
 }
 
 /// The box on a `catch` path: which errors are caught, and the retry policy.
@@ -58,13 +77,20 @@ pub(crate) fn catch(c: &Catch, id: &str, wf: &Workflow) -> Node {
     if let Some(r) = &c.retry {
         lines.push(format!("retry {}", policies::retry(r, wf, Medium::Diagram)));
     }
-    Node { id: id.to_owned(), lines, shape: Shape::Catch }
+    Node {
+        id: id.to_owned(),
+        lines,
+        shape: Shape::Catch,
+    }
 }
 
 /// The caption of a task drawn as a group: `base`, and the task's timeout if it has one.
 pub(crate) fn group(t: &NamedTask, base: &str, wf: &Workflow) -> String {
     match &t.task.timeout {
-        Some(timeout) => format!("{base} (timeout {})", policies::timeout(timeout, wf, Medium::Diagram)),
+        Some(timeout) => format!(
+            "{base} (timeout {})",
+            policies::timeout(timeout, wf, Medium::Diagram)
+        ),
         None => base.to_owned(),
     }
 }
@@ -74,18 +100,22 @@ fn listen(to: &Consumption) -> Vec<String> {
     let d = Medium::Diagram;
     match to {
         Consumption::One(f) => vec![format!("listen: {}", events::filter(f, d))],
-        Consumption::All(fs) => {
-            std::iter::once("listen for all of:".to_owned()).chain(fs.iter().map(|f| events::filter(f, d))).collect()
-        }
+        Consumption::All(fs) => std::iter::once("listen for all of:".to_owned())
+            .chain(fs.iter().map(|f| events::filter(f, d)))
+            .collect(),
         Consumption::Any { filters, until } => {
             let mut lines = match filters.as_slice() {
                 [] => vec!["listen: any event".to_owned()],
                 [only] => vec![format!("listen: {}", events::filter(only, d))],
-                fs => std::iter::once("listen for any of:".to_owned()).chain(fs.iter().map(|f| events::filter(f, d))).collect(),
+                fs => std::iter::once("listen for any of:".to_owned())
+                    .chain(fs.iter().map(|f| events::filter(f, d)))
+                    .collect(),
             };
             match until.as_deref() {
                 Some(Until::Expr(e)) => lines.push(format!("until {}", d.code(e))),
-                Some(Until::Events(c)) => lines.push(format!("until {}", events::consumption(c, d))),
+                Some(Until::Events(c)) => {
+                    lines.push(format!("until {}", events::consumption(c, d)))
+                }
                 None => {}
             }
             lines
@@ -107,7 +137,10 @@ pub(crate) fn triggers(wf: &Workflow) -> Vec<String> {
             lines.push(format!("⏰ {} after each run", iso8601(after)));
         }
         if let Some(on) = &s.on {
-            lines.push(format!("on event {}", events::consumption(on, Medium::Diagram)));
+            lines.push(format!(
+                "on event {}",
+                events::consumption(on, Medium::Diagram)
+            ));
         }
     }
     lines

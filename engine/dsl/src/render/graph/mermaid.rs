@@ -11,8 +11,15 @@ use crate::render::graph::chart::{Chart, Item, Line, Shape, Tail};
 /// The Mermaid source of `chart`.
 pub(crate) fn write(chart: &Chart) -> String {
     let mut out = String::new();
-    // The title goes in front matter as a JSON string, which is also a valid YAML scalar.
-    let title = serde_json::Value::String(chart.title.clone());
+    // The title goes in front matter as a JSON string, which is also a valid YAML scalar. Mermaid
+    // shows it as sanitised HTML without reading entity codes, so a title with markup characters
+    // gives way to the flow's reference, which never has any.
+    let shown = if chart.title.contains(['<', '>', '&']) {
+        &chart.reference
+    } else {
+        &chart.title
+    };
+    let title = serde_json::Value::String(shown.clone());
     let _ = writeln!(out, "---\ntitle: {title}\n---\nflowchart TD");
     items(&chart.items, 1, &mut out);
     for e in &chart.edges {
@@ -27,7 +34,12 @@ pub(crate) fn write(chart: &Chart) -> String {
             let _ = writeln!(out, "    {from} {arrow} {}", e.to);
         } else {
             let guard = guard_colons(&[from, &e.to], &e.label);
-            let _ = writeln!(out, "    {from} {arrow}|\"{}\"| {}", label(&e.label, guard), e.to);
+            let _ = writeln!(
+                out,
+                "    {from} {arrow}|\"{}\"| {}",
+                label(&e.label, guard),
+                e.to
+            );
         }
     }
     for (shape, class, style) in CLASSES {
@@ -47,12 +59,22 @@ fn items(list: &[Item], depth: usize, out: &mut String) {
             Item::Node(n) => {
                 let (open, close) = brackets(n.shape);
                 let guard = guard_colons(&[&n.id], &n.lines);
-                let _ = writeln!(out, "{indent}{}{open}\"{}\"{close}", n.id, label(&n.lines, guard));
+                let _ = writeln!(
+                    out,
+                    "{indent}{}{open}\"{}\"{close}",
+                    n.id,
+                    label(&n.lines, guard)
+                );
             }
             Item::Group(g) => {
                 let lines = [g.label.clone()];
                 let guard = guard_colons(&[&g.id], &lines);
-                let _ = writeln!(out, "{indent}subgraph {} [\"{}\"]", g.id, label(&lines, guard));
+                let _ = writeln!(
+                    out,
+                    "{indent}subgraph {} [\"{}\"]",
+                    g.id,
+                    label(&lines, guard)
+                );
                 items(&g.items, depth + 1, out);
                 let _ = writeln!(out, "{indent}end");
             }
@@ -63,7 +85,11 @@ fn items(list: &[Item], depth: usize, out: &mut String) {
 /// Shapes that Mermaid cannot tell apart by outline alone, with the class and style that do.
 const CLASSES: [(Shape, &str, &str); 2] = [
     (Shape::Failed, "failed", "stroke:#cc0000,color:#cc0000"),
-    (Shape::Catch, "caught", "stroke:#b45309,stroke-dasharray:5 5"),
+    (
+        Shape::Catch,
+        "caught",
+        "stroke:#b45309,stroke-dasharray:5 5",
+    ),
 ];
 
 /// Ids of the nodes of `shape`, at any depth.
@@ -116,7 +142,8 @@ fn guard_colons(ids: &[&str], lines: &[String]) -> bool {
 /// Escapes one label line for a double-quoted Mermaid string.
 fn escape(text: &str, guard_colons: bool) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '"' => out.push_str("#quot;"),
             '#' => out.push_str("#35;"),
@@ -125,6 +152,13 @@ fn escape(text: &str, guard_colons: bool) -> String {
             '>' => out.push_str("#gt;"),
             // A label starting with a backtick would be read as a Markdown string.
             '`' => out.push_str("#96;"),
+            // Mermaid turns `\n` into a line break even when the backslash is an entity code, so an
+            // invisible zero-width space keeps a literal `\n` apart.
+            '\\' => out.push_str(if chars.peek() == Some(&'n') {
+                "#92;\u{200B}"
+            } else {
+                "#92;"
+            }),
             ':' if guard_colons => out.push_str("#58;"),
             '\n' | '\r' | '\t' => out.push(' '),
             other => out.push(other),
@@ -139,8 +173,12 @@ mod tests {
 
     #[test]
     fn escape_writes_markup_as_entity_codes() {
-        assert_eq!(escape(r#"a "b" <c> #1 & `d`"#, false), "a #quot;b#quot; #lt;c#gt; #35;1 #amp; #96;d#96;");
+        assert_eq!(
+            escape(r#"a "b" <c> #1 & `d`"#, false),
+            "a #quot;b#quot; #lt;c#gt; #35;1 #amp; #96;d#96;"
+        );
         assert_eq!(escape("line\nbreak", false), "line break");
+        assert_eq!(escape(r"a\nb \x", false), "a#92;\u{200B}nb #92;x");
         assert_eq!(escape("[x] {y} (z) |w|", false), "[x] {y} (z) |w|");
     }
 

@@ -1,0 +1,125 @@
+//! The durable context the interpreter runs against: every effect, timer, event and clock read
+//! goes through it, keyed by StepId, so a backend can journal and replay them.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::error::WorkflowError;
+use crate::step::StepId;
+
+/// A CloudEvent as JSON (`specversion`, `id`, `source`, `type`, `data`, …).
+pub type CloudEvent = Value;
+
+/// Decides whether an event is the one a `listen` waits for. Pure: the same event always gives
+/// the same answer, so matching is safe to repeat on replay.
+pub type EventMatcher = Arc<dyn Fn(&CloudEvent) -> bool + Send + Sync>;
+
+/// A call of a function by name, with evaluated arguments.
+#[derive(Debug, Clone)]
+pub struct CallRequest {
+    /// The function (`http`, `openapi`, `noop`, `platform.order.get`, …).
+    pub function: String,
+    /// Its arguments.
+    pub args: Value,
+    /// The task's JSON pointer, for errors.
+    pub instance: String,
+}
+
+/// Which flow a `run.workflow` runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowRef {
+    /// Namespace.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+    /// Version, or `latest`.
+    pub version: String,
+    /// Whether the parent waits for the child's output (`await`).
+    pub wait: bool,
+}
+
+/// What happened to a task, for run timelines and the conformance kit's ordering checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskStatus {
+    /// The task started.
+    Started,
+    /// Its `if` was false.
+    Skipped,
+    /// It completed.
+    Completed,
+    /// It raised an error.
+    Faulted,
+    /// It was cancelled (a timeout or a competing fork branch won).
+    Cancelled,
+}
+
+/// One entry of a run's task log.
+#[derive(Debug, Clone)]
+pub struct TaskEvent {
+    /// The task's name.
+    pub name: String,
+    /// The task's StepId.
+    pub step: StepId,
+    /// What happened.
+    pub status: TaskStatus,
+    /// The output (completed) or error (faulted).
+    pub detail: Option<Value>,
+}
+
+/// The operations the interpreter needs from a durable backend.
+///
+/// Each operation with a StepId happens at most once per run as far as the flow can tell: a
+/// backend that has the step's result journaled returns it instead of doing the work again.
+pub trait Durable: Send + Sync {
+    /// Runs a function once for this step and returns its (journaled) result.
+    fn call(
+        &self,
+        step: &StepId,
+        request: CallRequest,
+    ) -> impl Future<Output = Result<Value, WorkflowError>> + Send;
+
+    /// Waits for `duration` (a durable timer).
+    fn sleep(&self, step: &StepId, duration: Duration) -> impl Future<Output = ()> + Send;
+
+    /// Waits for the next event that `matcher` accepts and consumes it.
+    fn next_event(
+        &self,
+        step: &StepId,
+        matcher: EventMatcher,
+    ) -> impl Future<Output = CloudEvent> + Send;
+
+    /// Publishes an event; the backend fills `id`, `time`, `source` and `specversion` when
+    /// missing and returns the event as published.
+    fn emit(
+        &self,
+        step: &StepId,
+        event: CloudEvent,
+    ) -> impl Future<Output = Result<CloudEvent, WorkflowError>> + Send;
+
+    /// The current time in milliseconds since the Unix epoch, fixed for this step.
+    fn now(&self, step: &StepId) -> impl Future<Output = i64> + Send;
+
+    /// A random 64-bit number, fixed for this step.
+    fn random(&self, step: &StepId) -> impl Future<Output = u64> + Send;
+
+    /// Runs a child flow to completion and returns its output.
+    fn child(
+        &self,
+        step: &StepId,
+        flow: FlowRef,
+        input: Value,
+    ) -> impl Future<Output = Result<Value, WorkflowError>> + Send;
+
+    /// Returns the value recorded for this step, recording `proposed` when there is none
+    /// (which branch won a race, for example).
+    fn decide(&self, step: &StepId, proposed: Value) -> impl Future<Output = Value> + Send;
+
+    /// The value recorded for this step, if any, without recording.
+    fn recorded(&self, step: &StepId) -> impl Future<Output = Option<Value>> + Send;
+
+    /// Notes a task's progress (not durable; for timelines and tests).
+    fn observe(&self, event: TaskEvent);
+}

@@ -1,0 +1,8 @@
+//! shopflow's embedded backend: runs flows inside this process.
+//!
+//! [`MemoryContext`] keeps a run's journal, timers and events in memory: it is what
+//! `shopflow run` uses for dry runs and what the conformance kit runs on.
+
+mod memory;
+
+pub use memory::{FlowCatalog, MemoryContext};

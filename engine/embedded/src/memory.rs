@@ -1,0 +1,278 @@
+//! An in-memory durable context: results by StepId, real (or paused tokio) timers, an event
+//! inbox that keeps events until a `listen` consumes them, and child runs of known flows.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use serde_json::{Value, json};
+use shopflow_core::{
+    CallContext, CallRequest, CloudEvent, Durable, ErrorKind, EventMatcher, FlowRef,
+    FunctionRegistry, RunOptions, StepId, TaskEvent, WorkflowError, idempotency_key, run_workflow,
+};
+use shopflow_dsl::Workflow;
+use tokio::sync::Notify;
+
+/// The versions of one flow, lowest first.
+type Versions = Vec<(semver_key::Key, Arc<Workflow>)>;
+
+/// Flows a run may start as children (`run.workflow`), by namespace, name and version.
+#[derive(Clone, Default)]
+pub struct FlowCatalog {
+    flows: BTreeMap<(String, String), Versions>,
+}
+
+mod semver_key {
+    /// Orders versions numerically (`1.10.0` after `1.9.0`); unparsable parts sort as text.
+    #[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+    pub struct Key(Vec<(u64, String)>);
+
+    impl Key {
+        pub fn new(v: &str) -> Self {
+            Key(v
+                .split(['.', '-', '+'])
+                .map(|p| (p.parse().unwrap_or(u64::MAX), p.to_owned()))
+                .collect())
+        }
+    }
+}
+
+impl FlowCatalog {
+    /// Adds a flow.
+    pub fn add(&mut self, wf: Arc<Workflow>) {
+        let d = &wf.document;
+        let list = self
+            .flows
+            .entry((d.namespace.clone(), d.name.clone()))
+            .or_default();
+        list.push((semver_key::Key::new(&d.version), Arc::clone(&wf)));
+        list.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+
+    /// The flow a reference names; `latest` is the highest version.
+    pub fn get(&self, flow: &FlowRef) -> Option<Arc<Workflow>> {
+        let list = self
+            .flows
+            .get(&(flow.namespace.clone(), flow.name.clone()))?;
+        if flow.version == "latest" {
+            return list.last().map(|(_, wf)| Arc::clone(wf));
+        }
+        list.iter()
+            .find(|(_, wf)| wf.document.version == flow.version)
+            .map(|(_, wf)| Arc::clone(wf))
+    }
+}
+
+struct Shared {
+    registry: FunctionRegistry,
+    catalog: FlowCatalog,
+    inbox: Mutex<VecDeque<CloudEvent>>,
+    arrived: Notify,
+    emitted: Mutex<Vec<CloudEvent>>,
+    log: Mutex<Vec<TaskEvent>>,
+    sequence: Mutex<u64>,
+}
+
+/// A durable context that lives in memory for one run and its children.
+#[derive(Clone)]
+pub struct MemoryContext {
+    run_id: String,
+    shared: Arc<Shared>,
+    decisions: Arc<Mutex<BTreeMap<StepId, Value>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl MemoryContext {
+    /// A context for run `run_id` with these functions and child flows.
+    pub fn new(run_id: &str, registry: FunctionRegistry, catalog: FlowCatalog) -> Self {
+        Self {
+            run_id: run_id.to_owned(),
+            shared: Arc::new(Shared {
+                registry,
+                catalog,
+                inbox: Mutex::new(VecDeque::new()),
+                arrived: Notify::new(),
+                emitted: Mutex::new(Vec::new()),
+                log: Mutex::new(Vec::new()),
+                sequence: Mutex::new(0),
+            }),
+            decisions: Arc::new(Mutex::new(BTreeMap::new())),
+        }
+    }
+
+    /// Runs `wf` to the end on this context.
+    pub async fn run(
+        &self,
+        wf: &Workflow,
+        input: Value,
+        secrets: Value,
+    ) -> Result<Value, WorkflowError> {
+        let options = RunOptions {
+            run_id: self.run_id.clone(),
+            input,
+            secrets,
+            ..RunOptions::default()
+        };
+        run_workflow(wf, self, options).await
+    }
+
+    /// Delivers an event to the run (kept until a `listen` consumes it).
+    pub fn publish(&self, event: CloudEvent) {
+        lock(&self.shared.inbox).push_back(event);
+        self.shared.arrived.notify_waiters();
+    }
+
+    /// The task log so far.
+    pub fn task_log(&self) -> Vec<TaskEvent> {
+        lock(&self.shared.log).clone()
+    }
+
+    /// Events the run emitted.
+    pub fn emitted(&self) -> Vec<CloudEvent> {
+        lock(&self.shared.emitted).clone()
+    }
+
+    fn next_sequence(&self) -> u64 {
+        let mut s = lock(&self.shared.sequence);
+        *s += 1;
+        *s
+    }
+
+    fn take_matching(&self, matcher: &EventMatcher) -> Option<CloudEvent> {
+        let mut inbox = lock(&self.shared.inbox);
+        let i = inbox.iter().position(|e| matcher(e))?;
+        inbox.remove(i)
+    }
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl Durable for MemoryContext {
+    fn call(
+        &self,
+        step: &StepId,
+        request: CallRequest,
+    ) -> impl Future<Output = Result<Value, WorkflowError>> + Send {
+        let ctx = CallContext {
+            run_id: self.run_id.clone(),
+            idempotency_key: idempotency_key(&self.run_id, step),
+            instance: request.instance.clone(),
+        };
+        self.shared
+            .registry
+            .call(&request.function, ctx, request.args)
+    }
+
+    fn sleep(&self, _step: &StepId, duration: Duration) -> impl Future<Output = ()> + Send {
+        tokio::time::sleep(duration)
+    }
+
+    fn next_event(
+        &self,
+        _step: &StepId,
+        matcher: EventMatcher,
+    ) -> impl Future<Output = CloudEvent> + Send {
+        let this = self.clone();
+        async move {
+            loop {
+                let notified = this.shared.arrived.notified();
+                if let Some(e) = this.take_matching(&matcher) {
+                    return e;
+                }
+                notified.await;
+            }
+        }
+    }
+
+    fn emit(
+        &self,
+        _step: &StepId,
+        event: CloudEvent,
+    ) -> impl Future<Output = Result<CloudEvent, WorkflowError>> + Send {
+        let mut event = event;
+        let n = self.next_sequence();
+        let result = match event.as_object_mut() {
+            Some(e) => {
+                e.entry("specversion").or_insert_with(|| json!("1.0"));
+                e.entry("id")
+                    .or_insert_with(|| json!(format!("{}-{n}", self.run_id)));
+                e.entry("source").or_insert_with(|| json!("shopflow"));
+                e.entry("time").or_insert_with(|| {
+                    json!(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+                });
+                lock(&self.shared.emitted).push(event.clone());
+                self.publish(event.clone());
+                Ok(event)
+            }
+            None => Err(WorkflowError::new(ErrorKind::Validation, "Invalid event")
+                .with_detail("an emitted event must be an object of CloudEvent attributes")
+                .retryable(false)),
+        };
+        std::future::ready(result)
+    }
+
+    fn now(&self, _step: &StepId) -> impl Future<Output = i64> + Send {
+        std::future::ready(now_ms())
+    }
+
+    fn random(&self, step: &StepId) -> impl Future<Output = u64> + Send {
+        // Stable per step and run; good enough spread for jitter.
+        let key = idempotency_key(&self.run_id, step);
+        std::future::ready(u64::from_str_radix(&key[..16], 16).unwrap_or(0))
+    }
+
+    fn child(
+        &self,
+        step: &StepId,
+        flow: FlowRef,
+        input: Value,
+    ) -> impl Future<Output = Result<Value, WorkflowError>> + Send {
+        let found = self.shared.catalog.get(&flow);
+        let child = MemoryContext {
+            run_id: format!("{}/{}", self.run_id, step),
+            shared: Arc::clone(&self.shared),
+            decisions: Arc::new(Mutex::new(BTreeMap::new())),
+        };
+        let fut: BoxFuture<'static, Result<Value, WorkflowError>> = Box::pin(async move {
+            let Some(wf) = found else {
+                return Err(WorkflowError::new(ErrorKind::Configuration, "Unknown flow")
+                    .with_detail(format!(
+                        "no flow {}/{}:{} is deployed",
+                        flow.namespace, flow.name, flow.version
+                    ))
+                    .retryable(false));
+            };
+            if flow.wait {
+                child.run(&wf, input, Value::Null).await
+            } else {
+                tokio::spawn(async move {
+                    let _ = child.run(&wf, input, Value::Null).await;
+                });
+                Ok(Value::Null)
+            }
+        });
+        fut
+    }
+
+    fn decide(&self, step: &StepId, proposed: Value) -> impl Future<Output = Value> + Send {
+        let v = lock(&self.decisions)
+            .entry(step.clone())
+            .or_insert(proposed)
+            .clone();
+        std::future::ready(v)
+    }
+
+    fn recorded(&self, step: &StepId) -> impl Future<Output = Option<Value>> + Send {
+        std::future::ready(lock(&self.decisions).get(step).cloned())
+    }
+
+    fn observe(&self, event: TaskEvent) {
+        lock(&self.shared.log).push(event);
+    }
+}
