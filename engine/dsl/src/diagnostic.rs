@@ -224,16 +224,22 @@ impl Diagnostic {
 }
 
 /// Suggests the closest of `candidates` to `word`, if one is close enough to be a likely typo.
+///
+/// Close means at most two edits (insert, delete, substitute, swap) and at most one edit per
+/// three characters, so `wiht` → `with` and `$contxt` → `$context`, but not `taobaoSessionKey`
+/// → `taobaoAppSecret`: a wrong suggestion for a credential is worse than none.
 pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let mut best: Option<(&str, f64)> = None;
+    let word = word.to_ascii_lowercase();
+    let mut best: Option<(&str, usize)> = None;
     for candidate in candidates {
-        let score =
-            strsim::jaro_winkler(&word.to_ascii_lowercase(), &candidate.to_ascii_lowercase());
-        if score >= 0.8 && best.is_none_or(|(_, s)| score > s) {
-            best = Some((candidate, score));
+        let distance = strsim::damerau_levenshtein(&word, &candidate.to_ascii_lowercase());
+        let longest = word.chars().count().max(candidate.chars().count());
+        let close = distance <= 2 && distance * 3 <= longest;
+        if close && best.is_none_or(|(_, d)| distance < d) {
+            best = Some((candidate, distance));
         }
     }
     best.map(|(c, _)| c)
@@ -271,5 +277,15 @@ mod tests {
     fn suggests_close_words_only() {
         assert_eq!(did_you_mean("wiht", ["with", "then", "if"]), Some("with"));
         assert_eq!(did_you_mean("zzzz", ["with", "then", "if"]), None);
+        assert_eq!(did_you_mean("cal", ["call", "set"]), Some("call"));
+        assert_eq!(
+            did_you_mean("ecxeptWhen", ["exceptWhen", "when"]),
+            Some("exceptWhen")
+        );
+        assert_eq!(
+            did_you_mean("taobaoSessionKey", ["taobaoAppSecret", "taobaoAppKey"]),
+            None
+        );
+        assert_eq!(did_you_mean("method", ["metadata", "then"]), None);
     }
 }

@@ -99,6 +99,20 @@ impl Node {
         }
     }
 
+    /// The node a JSON pointer (`/properties/a/type`) leads to.
+    pub fn at_pointer(&self, pointer: &str) -> Option<&Node> {
+        let mut node = self;
+        for raw in pointer.split('/').skip(1) {
+            let key = raw.replace("~1", "/").replace("~0", "~");
+            node = match &node.value {
+                Value::Map(entries) => &entries.iter().find(|(k, _)| k.name == key)?.1,
+                Value::Seq(items) => items.get(key.parse::<usize>().ok()?)?,
+                _ => return None,
+            };
+        }
+        Some(node)
+    }
+
     fn count(&self) -> usize {
         1 + match &self.value {
             Value::Seq(items) => items.iter().map(Node::count).sum(),
@@ -167,7 +181,9 @@ pub fn load_str(text: &str) -> Result<Node, Diagnostic> {
                 )
                 .with_help("define the anchor (`&name`) before the alias (`*name`) that uses it");
             }
-            let help = if e.info().contains("mapping values are not allowed") {
+            let help = if e.info().contains("tab") {
+                "indent with spaces; YAML does not allow tabs for indentation"
+            } else if e.info().contains("mapping values are not allowed") {
                 "an unquoted value cannot contain `: ` (jq objects like `{ key: value }` do); \
                  wrap the whole value in single quotes: '${ … }'"
             } else {
@@ -267,9 +283,17 @@ impl Builder {
             }
             Event::Scalar(text, style, anchor, tag) => {
                 let single_line = span.start.line() == span.end.line();
+                // Columns inside the string map to the file only when the content is written
+                // verbatim: no escapes (`\"`, `''`) shifted it.
+                let verbatim =
+                    span.end.index().saturating_sub(span.start.index()) == text.chars().count() + 2;
                 let content_offset = match style {
                     ScalarStyle::Plain if single_line => Some(0),
-                    ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted if single_line => Some(1),
+                    ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted
+                        if single_line && verbatim =>
+                    {
+                        Some(1)
+                    }
                     _ => None,
                 };
                 let force_str = tag.as_ref().is_some_and(|t| t.suffix == "str");
@@ -425,7 +449,7 @@ impl Builder {
                 Code::EmptyFile,
                 Pos::new(1, 1),
                 "",
-                "the file is empty",
+                "the file holds no YAML document (it is empty or only comments)",
             )
             .with_help("a flow starts with `document:` (dsl, namespace, name, version) and `do:` (its tasks)")),
             Some(root) => Ok(root),

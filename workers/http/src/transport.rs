@@ -1,8 +1,6 @@
 //! The reqwest clients behind every call (one that follows redirects, one that does not) and
 //! what their failures mean: unreachable, timed out, or broken mid-exchange.
 
-use std::error::Error as _;
-
 use reqwest::redirect::Policy;
 use reqwest::{Client, Method, Url};
 

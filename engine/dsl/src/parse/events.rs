@@ -137,7 +137,7 @@ pub(crate) fn consumption(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<C
             None
         }
     };
-    if !matches!(out, Some(Consumption::Any { .. }))
+    if present.as_slice() != ["any"]
         && let Some((n, p)) = f.take("until")
     {
         ctx.error_help(

@@ -104,7 +104,7 @@ pub(crate) fn check_reachable(ctx: &mut Ctx, tasks: &[NamedTask]) {
             t.pos,
             &t.pointer,
             format!("task `{}` can never run", t.name),
-            "the task before it always jumps elsewhere (`then`) and no `then` leads here; remove it or add a jump to it",
+            "no path leads here: the tasks before it end with `then: end`, `exit` or a jump past it, and no `then` names it; remove it or jump to it",
         );
     }
 }
@@ -121,13 +121,13 @@ fn unreachable(tasks: &[NamedTask]) -> Vec<usize> {
         seen[i] = true;
         let task = &tasks[i].task;
         let mut directives: Vec<&FlowDirective> = Vec::new();
+        // A task skipped by its `if` continues with the next task.
         let mut falls_through = task.if_.is_some();
         if let TaskKind::Switch(cases) = &task.kind {
             directives.extend(cases.iter().map(|c| &c.then));
-            // With no default case, an unmatched switch continues to the next task.
-            falls_through |= cases.iter().all(|c| c.when.is_some());
-            if falls_through {
-                directives.extend(task.then.iter());
+            // With no default case, an unmatched switch follows its own `then`.
+            if cases.iter().all(|c| c.when.is_some()) {
+                directives.push(task.then.as_ref().unwrap_or(&FlowDirective::Continue));
             }
         } else {
             directives.push(task.then.as_ref().unwrap_or(&FlowDirective::Continue));
@@ -173,5 +173,34 @@ pub(crate) fn finish(ctx: &mut Ctx) {
                 help,
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::Code;
+
+    fn warnings(tasks: &str) -> Vec<(Code, u32)> {
+        let flow = format!(
+            "document: {{dsl: '1.0.3', namespace: t, name: t, version: '1.0.0'}}\ndo:\n{tasks}"
+        );
+        match crate::load(flow.as_bytes(), &[]) {
+            Ok(l) => l.warnings.iter().map(|d| (d.code, d.pos.line)).collect(),
+            Err(d) => panic!("invalid: {d:?}"),
+        }
+    }
+
+    #[test]
+    fn unmatched_switch_follows_its_own_then() {
+        let w = warnings(
+            "  - pick:\n      switch:\n        - red: {when: '.red', then: paint}\n      then: end\n  - skipped:\n      set: {a: 1}\n  - paint:\n      set: {b: 1}\n",
+        );
+        assert_eq!(w, vec![(Code::UnreachableTask, 7)]);
+    }
+
+    #[test]
+    fn if_and_default_cases_keep_tasks_reachable() {
+        assert!(warnings("  - a:\n      if: .x\n      set: {a: 1}\n      then: end\n  - b:\n      set: {b: 1}\n").is_empty());
+        assert!(warnings("  - pick:\n      switch:\n        - red: {when: '.red', then: c}\n        - other: {then: continue}\n  - b:\n      set: {b: 1}\n  - c:\n      set: {c: 1}\n").is_empty());
     }
 }

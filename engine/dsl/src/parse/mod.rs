@@ -207,6 +207,14 @@ impl<'a> Fields<'a> {
         self.node.pos
     }
 
+    /// Where `key` is written, if present.
+    pub fn key_pos(&self, key: &str) -> Option<Pos> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k.name == key)
+            .map(|(k, _)| k.pos)
+    }
+
     pub fn has(&self, key: &str) -> bool {
         self.entries.iter().any(|(k, _)| k.name == key)
     }

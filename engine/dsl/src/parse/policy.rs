@@ -51,7 +51,16 @@ pub(crate) fn error_def(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Err
         Value::Int(_) => template(ctx, n, &p),
         Value::Str(s) if crate::expr::strip_expression(s).is_some() => template(ctx, n, &p),
         _ => {
-            ctx.wrong_type(n, &p, "an integer status (e.g. 400)");
+            ctx.error_help(
+                Code::WrongType,
+                n.pos,
+                &p,
+                format!(
+                    "the error's status must be an integer, found {}",
+                    n.kind_name()
+                ),
+                "write the status as a number without quotes, e.g. `status: 404`",
+            );
             None
         }
     });

@@ -402,9 +402,13 @@ fn http(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<HttpCall> {
     let endpoint = f
         .require(ctx, "endpoint")
         .and_then(|(n, p)| endpoint(ctx, n, &p));
-    let headers = f.take("headers").map(|(n, p)| template(ctx, n, &p));
+    let headers = f
+        .take("headers")
+        .map(|(n, p)| object_or_expression(ctx, n, &p, "headers"));
     let body = f.take("body").map(|(n, p)| template(ctx, n, &p));
-    let query = f.take("query").map(|(n, p)| template(ctx, n, &p));
+    let query = f
+        .take("query")
+        .map(|(n, p)| object_or_expression(ctx, n, &p, "query parameters"));
     let output = http_output(ctx, f.take("output"));
     let redirect = f.boolean(ctx, "redirect").unwrap_or(false);
     f.finish(ctx);
@@ -487,6 +491,27 @@ fn http_output(ctx: &mut Ctx, field: Option<(&Node, String)>) -> Option<HttpOutp
             None
         }
     }
+}
+
+/// A mapping (whose values may be expressions) or one expression that yields a mapping.
+fn object_or_expression(
+    ctx: &mut Ctx,
+    node: &Node,
+    pointer: &str,
+    what: &str,
+) -> Option<crate::model::Template> {
+    let is_expr = node
+        .as_str()
+        .is_some_and(|s| crate::expr::strip_expression(s).is_some());
+    if !is_expr && !matches!(node.value, Value::Map(_)) {
+        ctx.wrong_type(
+            node,
+            pointer,
+            &format!("a mapping of {what} or a `${{ … }}` expression"),
+        );
+        return None;
+    }
+    template(ctx, node, pointer)
 }
 
 fn endpoint(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Endpoint> {
@@ -641,7 +666,7 @@ fn run(ctx: &mut Ctx, f: &mut Fields<'_>) -> Option<RunWorkflow> {
         if let Some((n, p)) = ff.take(kind) {
             ctx.error_help(
                 Code::NotSupported,
-                n.pos,
+                ff.key_pos(kind).unwrap_or(n.pos),
                 &p,
                 format!("`run.{kind}` is not supported by shopflow"),
                 alt,

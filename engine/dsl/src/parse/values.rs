@@ -45,15 +45,27 @@ fn compile_at(
     start: usize,
     exact: bool,
 ) -> Option<Expression> {
+    // Where byte `offset` of `src` is in the file, when the string is written verbatim on one line.
+    let pos_at = |offset: usize| match node.content_offset {
+        Some(lead) if exact => {
+            let col = src.get(..offset).map_or(0, |p| p.chars().count());
+            Pos::new(
+                node.pos.line,
+                node.pos.col + lead + u32::try_from(start + col).unwrap_or(0),
+            )
+        }
+        _ => node.pos,
+    };
     match Expr::compile_with(src, &ctx.scope) {
         Ok(expr) => {
-            for name in secret_names(src) {
+            for (offset, name) in secret_names(src) {
+                let pos = pos_at(offset);
                 ctx.check_reference(
                     Code::UndefinedSecret,
                     "secret",
                     "secrets",
                     name,
-                    node.pos,
+                    pos,
                     pointer,
                 );
             }
@@ -63,13 +75,7 @@ fn compile_at(
             })
         }
         Err(e) => {
-            let pos = match node.content_offset {
-                Some(lead) if exact => {
-                    let col = src.get(..e.offset).map_or(0, |p| p.chars().count());
-                    Pos::new(node.pos.line, node.pos.col + lead + (start + col) as u32)
-                }
-                _ => node.pos,
-            };
+            let pos = pos_at(e.offset);
             if let Some(var) = &e.undefined_variable {
                 let known: Vec<&str> = expr::VARIABLES
                     .iter()
@@ -96,7 +102,7 @@ fn compile_at(
                     pos,
                     pointer,
                     format!("expression does not compile: {}", e.message),
-                    "runtime expressions are jq; check brackets, quotes and function names (https://jqlang.org/manual/)",
+                    expression_help(src, &e),
                 );
             }
             None
@@ -104,12 +110,40 @@ fn compile_at(
     }
 }
 
-/// Names read as `$secrets.NAME` or `$secrets["NAME"]` in an expression.
-fn secret_names(src: &str) -> Vec<&str> {
+/// Advice for an expression that does not compile, specific where we can be.
+fn expression_help(src: &str, e: &expr::CompileError) -> String {
+    let function = e.undefined_function.as_deref().unwrap_or_default();
+    let name = function.split('/').next().unwrap_or_default();
+    if matches!(
+        name,
+        "now" | "localtime" | "strflocaltime" | "env" | "halt" | "halt_error"
+    ) {
+        return format!(
+            "`{name}` is left out so that a run replays the same way; use `$workflow.startedAt` or \
+             `$task.startedAt` (`.epoch.seconds`, `.iso8601`) for the time"
+        );
+    }
+    if src.contains("&&") || src.contains("||") {
+        return "jq writes `and` and `or`, not `&&` and `||`".to_owned();
+    }
+    if e.message.contains("nest") || e.message.contains("too long") {
+        return "split the expression over several `set` tasks, or simplify it".to_owned();
+    }
+    if !function.is_empty() {
+        return format!(
+            "jq has no function `{function}`; see https://jqlang.org/manual/ for the functions there are"
+        );
+    }
+    "runtime expressions are jq; check brackets, quotes and function names (https://jqlang.org/manual/)".to_owned()
+}
+
+/// Names read as `$secrets.NAME` or `$secrets["NAME"]` in an expression, with their byte offsets.
+fn secret_names(src: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
-    let mut rest = src;
-    while let Some(i) = rest.find("$secrets") {
-        rest = &rest[i + "$secrets".len()..];
+    let mut from = 0;
+    while let Some(i) = src[from..].find("$secrets") {
+        let at = from + i;
+        let rest = &src[at + "$secrets".len()..];
         let name = if let Some(r) = rest.strip_prefix('.') {
             let end = r
                 .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
@@ -121,8 +155,9 @@ fn secret_names(src: &str) -> Vec<&str> {
             ""
         };
         if !name.is_empty() {
-            out.push(name);
+            out.push((at, name));
         }
+        from = at + "$secrets".len();
     }
     out
 }
@@ -387,11 +422,18 @@ pub(crate) fn schema(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Schema
             validator: Arc::new(v),
         }),
         Err(e) => {
+            let at = e.instance_path().to_string();
+            let (pos, message) = match doc.at_pointer(&at) {
+                Some(n) if !at.is_empty() => {
+                    (n.pos, format!("not a valid JSON Schema at `{at}`: {e}"))
+                }
+                _ => (doc.pos, format!("not a valid JSON Schema: {e}")),
+            };
             ctx.error_help(
                 Code::InvalidSchema,
-                doc.pos,
+                pos,
                 &ptr,
-                format!("not a valid JSON Schema: {e}"),
+                message,
                 "check the schema against https://json-schema.org/understanding-json-schema/",
             );
             None

@@ -271,7 +271,7 @@ fn uses(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Use> {
         if let Some((n, p)) = f.take(key) {
             ctx.error_help(
                 Code::NotSupported,
-                n.pos,
+                f.key_pos(key).unwrap_or(n.pos),
                 &p,
                 format!("`use.{key}` is not supported by shopflow"),
                 alt,
