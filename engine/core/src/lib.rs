@@ -9,10 +9,12 @@ pub mod durable;
 pub mod error;
 pub mod function;
 mod interpreter;
+pub mod status;
 pub mod step;
 
 pub use durable::{CallRequest, CloudEvent, Durable, EventMatcher, FlowRef, TaskEvent, TaskStatus};
 pub use error::{ErrorKind, WorkflowError};
 pub use function::{CallContext, Function, FunctionRegistry};
 pub use interpreter::{Limits, RunOptions, event_matches, run_workflow};
+pub use status::RunStatus;
 pub use step::{StepId, idempotency_key};
