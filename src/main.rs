@@ -17,7 +17,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check flow files; prints each problem as FILE:LINE:COL: error[CODE]: message.
+    /// Check flow files; prints each problem as `FILE:LINE:COL: error[CODE]: message`.
     ///
     /// Exit status: 0 when every file is valid (warnings allowed), 1 when any is not.
     Validate {

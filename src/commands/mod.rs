@@ -17,7 +17,9 @@ pub const EXIT_INVALID_DEFINITION: u8 = 2;
 
 /// Every function this shopflow can run, by name.
 pub fn registry() -> FunctionRegistry {
-    FunctionRegistry::with_builtins()
+    let mut registry = FunctionRegistry::with_builtins();
+    shopflow_http::register(&mut registry, shopflow_http::HttpConfig::default());
+    registry
 }
 
 /// Names and one-line summaries of the built-in functions (for `shopflow schema`).

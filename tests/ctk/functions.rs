@@ -59,7 +59,7 @@ impl Function for Flaky {
 /// The functions one run can call: the built-ins, `http`/`openapi` and the test functions.
 pub fn registry() -> FunctionRegistry {
     let mut registry = FunctionRegistry::with_builtins();
-    // TEMP until workers/http lands: shopflow_http::register(&mut registry, shopflow_http::HttpConfig::default());
+    shopflow_http::register(&mut registry, shopflow_http::HttpConfig::default());
     registry.register("flaky", Arc::new(Flaky::default()));
     registry
 }
