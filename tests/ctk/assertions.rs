@@ -273,18 +273,11 @@ async fn task_not_completed(world: &mut FlowWorld, task: String) {
     );
 }
 
+/// The task's `if` was false at least once (in a loop it may run in other iterations; pair
+/// with `should run N times`).
 #[then(regex = r"^(\S+) should be skipped$")]
 async fn task_skipped(world: &mut FlowWorld, task: String) {
-    let outcome = world.outcome().await;
-    details(outcome, &task, TaskStatus::Skipped);
-    let started = outcome
-        .of_task(&task)
-        .any(|e| e.status == TaskStatus::Started);
-    assert!(
-        !started,
-        "`{task}` was skipped and also started; the log:\n{}",
-        outcome.log_text()
-    );
+    details(world.outcome().await, &task, TaskStatus::Skipped);
 }
 
 /// Virtual time: only meaningful on a paused clock, where time moves only by timers.

@@ -353,3 +353,68 @@ Feature: Data flow
     """yaml
     total: .price * .qty
     """
+
+  Scenario: An exported context that fails export.schema faults at the task
+    Given a workflow with definition:
+    """yaml
+    document:
+      dsl: '1.0.3'
+      namespace: shopflow
+      name: export-schema
+      version: '1.0.0'
+    do:
+      - remember:
+          set:
+            tid: 12345
+          export:
+            as: '${ { tid: .tid } }'
+            schema:
+              format: json
+              document:
+                type: object
+                properties:
+                  tid:
+                    type: string
+      - later:
+          set:
+            reached: true
+    """
+    When the workflow is executed
+    Then the workflow should fault with error:
+    """yaml
+    type: https://serverlessworkflow.io/spec/1.0.0/errors/validation
+    status: 400
+    instance: /do/0/remember
+    """
+    And later should run 0 times
+
+  Scenario: export.as sees the transformed output as . and $output, and the input as $input
+    Given a workflow with definition:
+    """yaml
+    document:
+      dsl: '1.0.3'
+      namespace: shopflow
+      name: export-arguments
+      version: '1.0.0'
+    do:
+      - price:
+          set:
+            net: ${ .amount }
+          output:
+            as: '${ { net: .net, gross: (.net * 2) } }'
+          export:
+            as: '${ { dot: .gross, output: $output.gross, input: $input.amount } }'
+      - report:
+          set: '${ $context }'
+    """
+    And given the workflow input is:
+    """yaml
+    amount: 21
+    """
+    When the workflow is executed
+    Then the workflow should complete with output:
+    """yaml
+    dot: 42
+    output: 42
+    input: 21
+    """

@@ -138,6 +138,7 @@ Feature: Flow directives and conditions
     note: thanks
     """
     And addGift should be skipped
+    And addGift should run 0 times
     And addNote should complete
 
   Scenario: then exit leaves the nested list, then end ends the workflow
@@ -292,3 +293,64 @@ Feature: Flow directives and conditions
     And slowBook should run 0 times
     And slowCourier should cancel
     And the clock should have advanced less than PT6M
+
+  Scenario: then end inside a nested list ends the whole workflow
+    Given a workflow with definition:
+    """yaml
+    document:
+      dsl: '1.0.3'
+      namespace: shopflow
+      name: nested-end
+      version: '1.0.0'
+    do:
+      - triage:
+          do:
+            - spam:
+                set:
+                  verdict: spam
+                then: end
+            - notReached:
+                set:
+                  verdict: unreachable
+      - assignAgent:
+          set:
+            verdict: assigned
+    """
+    When the workflow is executed
+    Then the workflow should complete with output:
+    """yaml
+    verdict: spam
+    """
+    And notReached should run 0 times
+    And assignAgent should run 0 times
+
+  Scenario: A fault in one fork branch faults the fork
+    Given a workflow with definition:
+    """yaml
+    document:
+      dsl: '1.0.3'
+      namespace: shopflow
+      name: fork-fault
+      version: '1.0.0'
+    do:
+      - notifyAll:
+          fork:
+            branches:
+              - notifyBuyer:
+                  wait: PT1H
+              - notifySeller:
+                  raise:
+                    error:
+                      type: https://shopflow.example/errors/notify
+                      status: 502
+                      title: SMS gateway down
+    """
+    When the workflow is executed
+    Then the workflow should fault with error:
+    """yaml
+    type: https://shopflow.example/errors/notify
+    status: 502
+    instance: /do/0/notifyAll/fork/branches/1/notifySeller
+    """
+    And notifySeller should fault
+    And notifyAll should fault

@@ -494,3 +494,48 @@ Feature: Listen and Emit
     And the workflow is cancelled while it listens
     Then the workflow should cancel
     And waitForever should not complete
+
+  Scenario: listen foreach processes each consumed event and outputs the results
+    Given a workflow with definition:
+    """yaml
+    document:
+      dsl: '1.0.3'
+      namespace: shopflow
+      name: listen-foreach
+      version: '1.0.0'
+    do:
+      - collectMessages:
+          listen:
+            to:
+              any:
+                - with:
+                    type: shopflow.ticket.message
+              until:
+                one:
+                  with:
+                    type: shopflow.ticket.closed
+          foreach:
+            item: message
+            at: position
+            do:
+              - shout:
+                  set:
+                    text: ${ $message.text | ascii_upcase }
+                    position: ${ $position }
+    """
+    When the workflow is executed
+    And these events are published in order:
+    """yaml
+    - type: shopflow.ticket.message
+      data: { text: hello }
+    - type: shopflow.ticket.message
+      data: { text: bye }
+    - type: shopflow.ticket.closed
+      data: {}
+    """
+    Then the workflow should complete with output:
+    """yaml
+    - { text: HELLO, position: 0 }
+    - { text: BYE, position: 1 }
+    """
+    And shout should run 2 times

@@ -236,3 +236,75 @@ Feature: Retries
     """
     And callPlatform should run 1 time
     And the clock should have advanced less than PT1S
+
+  Scenario: Jitter adds a bounded random extra delay to each retry
+    Given a workflow with definition:
+    """yaml
+    document:
+      dsl: '1.0.3'
+      namespace: shopflow
+      name: retry-jitter
+      version: '1.0.0'
+    do:
+      - fetchTrade:
+          try:
+            - callPlatform:
+                call: flaky
+                with:
+                  failures: 2
+          catch:
+            errors:
+              with:
+                status: 503
+            retry:
+              delay: PT1S
+              jitter:
+                from: PT0S
+                to: PT1S
+              limit:
+                attempt:
+                  count: 5
+    """
+    When the workflow is executed
+    Then the workflow should complete with output:
+    """yaml
+    attempts: 3
+    """
+    # Two retries, each 1 s plus 0–1 s of jitter.
+    And the clock should have advanced at least PT2S
+    And the clock should have advanced less than PT4.001S
+
+  Scenario: limit.duration stops retrying once the time for retries is used up
+    Given a workflow with definition:
+    """yaml
+    document:
+      dsl: '1.0.3'
+      namespace: shopflow
+      name: retry-limit-duration
+      version: '1.0.0'
+    do:
+      - fetchTrade:
+          try:
+            - callPlatform:
+                call: flaky
+                with:
+                  failures: 100
+          catch:
+            errors:
+              with:
+                status: 503
+            retry:
+              delay: PT3S
+              limit:
+                duration: PT10S
+    """
+    When the workflow is executed
+    Then the workflow should fault with error:
+    """yaml
+    status: 503
+    instance: /do/0/fetchTrade/try/0/callPlatform
+    """
+    # Attempts start at 0 s, 3 s, 6 s and 9 s; one at 12 s would be outside the 10 s window.
+    And callPlatform should run 4 times
+    And the clock should have advanced at least PT9S
+    And the clock should have advanced less than PT12S

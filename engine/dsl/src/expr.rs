@@ -4,19 +4,30 @@
 //! An [`Expr`] is compiled once and evaluated many times; compiling declares the
 //! [`VARIABLES`] as global variables, so a misspelt `$contxt` is a compile error.
 //!
-//! Limits and determinism:
-//! * Sources longer than [`MAX_SOURCE_LEN`] bytes or nested deeper than [`MAX_NESTING`]
-//!   levels are rejected before jaq sees them, because jaq's parser and compiler recurse.
+//! Limits (jaq's lexer, parser, compiler and interpreter all recurse, and a stack overflow
+//! aborts the process, so bad input has to be stopped before it reaches them):
+//! * Sources longer than [`MAX_SOURCE_LEN`] bytes, nested deeper than [`MAX_NESTING`] levels,
+//!   or whose syntax tree would be deeper than [`MAX_TREE_DEPTH`] are rejected before jaq
+//!   parses them.
 //! * Values passed in or returned may be nested at most [`MAX_VALUE_DEPTH`] levels deep;
 //!   `fromjson` enforces the same limit on the text it parses.
-//! * The non-deterministic or process-affecting filters of jaq's standard library are left
-//!   out: `now`, `env`, `localtime`, `strflocaltime`, `halt`, `halt_error` (and jaq has no
-//!   `input`, `inputs` or `$ENV` in this setup). Using them is an "undefined function" error.
-//! * Evaluation time and memory are not bounded: an expression such as `repeat(.)` in
-//!   [`Expr::eval_all`], or a recursive `def` that never ends, runs until it exhausts memory or
-//!   the stack. Flow authors are trusted not to write those.
+//! * With these limits, compiling and evaluating stay within about 1.5 MiB of stack in
+//!   unoptimised builds and a quarter of that in release builds, so the 2 MiB of a spawned
+//!   thread are enough.
+//! * A panic inside jaq becomes an error instead of unwinding into the caller.
+//! * Evaluation time and memory are not bounded: `repeat(.)` in [`Expr::eval_all`], a
+//!   recursive `def` that never ends, or `"x" * 1000000000000` run until they exhaust time,
+//!   memory or the stack. Flow authors are trusted not to write those.
+//!
+//! Determinism: the filters of jaq's standard library that depend on the clock, the
+//! environment or the time zone, or that act on the process, are left out: `now`, `env`,
+//! `localtime`, `strflocaltime`, `halt`, `halt_error` (`input`, `inputs` and `$ENV` do not
+//! exist in this setup either). Using them is an "undefined function" error. `debug` and
+//! `stderr` remain; they pass their input through and log it with the `log` crate.
 
+use std::any::Any;
 use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, OnceLock};
 
 use jaq_core::box_iter::box_once;
@@ -57,6 +68,10 @@ const CALL_WEIGHT: usize = 3;
 /// Deepest accepted nesting of arrays and objects in values going into or out of an expression.
 pub const MAX_VALUE_DEPTH: usize = 128;
 
+/// Longest runtime error message kept, in characters (jq messages quote the values involved,
+/// which can be large).
+const MAX_MESSAGE_LEN: usize = 1000;
+
 /// Native filters of jaq's standard library that are left out because they are not
 /// deterministic or act on the process.
 const EXCLUDED_NATIVES: [&str; 5] = ["now", "env", "localtime", "strflocaltime", "halt"];
@@ -83,9 +98,12 @@ pub struct Expr {
 struct Compiled {
     source: String,
     filter: Filter,
+    /// Every variable name (with `$`) the source mentions outside strings and comments.
+    mentioned: Vec<String>,
     /// Which of [`VARIABLES`] the source mentions; the others are passed as null.
     uses: [bool; VARIABLES.len()],
-    /// Scoped variables declared after [`VARIABLES`] (`$item`, `$error`, …), in declaration order.
+    /// Scoped variables declared after [`VARIABLES`] (`$item`, `$error`, …), in declaration
+    /// order: those of [`Expr::compile_with`]'s `locals` that the source mentions.
     locals: Vec<String>,
 }
 
@@ -108,7 +126,8 @@ pub struct Vars {
     pub workflow: Value,
     /// `$runtime`: the descriptor of the runtime.
     pub runtime: Value,
-    /// Scoped variables by name with `$` (`$item`, `$index`, `$error`); later entries shadow earlier ones.
+    /// Scoped variables by name with `$` (`$item`, `$index`, `$error`) for expressions
+    /// compiled with [`Expr::compile_with`]; later entries shadow earlier ones.
     pub locals: Vec<(String, Value)>,
 }
 
@@ -158,11 +177,13 @@ impl CompileError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct EvalError {
-    /// What went wrong, in plain words, e.g. `cannot calculate 1 + "x"`.
+    /// What went wrong, in plain words, e.g. `cannot calculate 1 + "x"`; the text itself when
+    /// the expression raised a string with `error`. Cut to 1000 characters.
     pub message: String,
 }
 
 impl EvalError {
+    /// An error with the given message.
     fn new(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
@@ -181,32 +202,41 @@ impl Expr {
 
     /// Compiles jq source text with scoped variables (names with `$`, e.g. `$item`) declared
     /// after [`VARIABLES`]; their values come from [`Vars::locals`] by name.
+    ///
+    /// Only the locals the source mentions are declared; duplicates and names of
+    /// [`VARIABLES`] are ignored.
     pub fn compile_with(src: &str, locals: &[String]) -> Result<Expr, CompileError> {
-        let uses = check_source(src)?;
-        let mut declared: Vec<String> = Vec::with_capacity(locals.len());
+        let mentioned = check_source(src)?;
+        let uses = VARIABLES.map(|name| mentioned.iter().any(|m| m == name));
+        let mut declared: Vec<String> = Vec::new();
         for local in locals {
-            // Only variables the source mentions are bound; shadowed duplicates collapse.
-            if src.contains(local.as_str())
+            if mentioned.contains(local)
                 && !declared.contains(local)
                 && !VARIABLES.contains(&local.as_str())
             {
                 declared.push(local.clone());
             }
         }
-        let filter = compile_filter(src, &declared)?;
+        // jaq is not expected to panic, but if it does on some input, that is a compile error
+        let filter =
+            panic::catch_unwind(|| compile_filter(src, &declared)).unwrap_or_else(|payload| {
+                Err(CompileError::new(0, internal_error(payload.as_ref())))
+            })?;
         Ok(Expr {
             inner: Arc::new(Compiled {
                 source: src.to_owned(),
                 filter,
+                mentioned,
                 uses,
                 locals: declared,
             }),
         })
     }
 
-    /// Whether the source mentions `name` (a variable with `$`); cheap, for skipping work.
+    /// Whether the source mentions the variable `name` (with `$`) outside strings and
+    /// comments; cheap, for skipping work such as preparing a value nobody reads.
     pub fn mentions(&self, name: &str) -> bool {
-        self.inner.source.contains(name)
+        self.inner.mentioned.iter().any(|m| m == name)
     }
 
     /// The source text the expression was compiled from.
@@ -255,20 +285,21 @@ impl Expr {
             });
         }
         for name in &compiled.locals {
-            let value = vars
-                .locals
-                .iter()
-                .rev()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v);
+            let value = vars.locals.iter().rev().find(|(n, _)| n == name);
             values.push(match value {
-                Some(v) => json_to_val(v, 0).map_err(|e| EvalError::new(format!("{name}: {e}")))?,
+                Some((_, value)) => {
+                    json_to_val(value, 0).map_err(|e| EvalError::new(format!("{name}: {e}")))?
+                }
                 None => Val::Null,
             });
         }
         let input = json_to_val(input, 0).map_err(|e| EvalError::new(format!("input: {e}")))?;
         let ctx = Ctx::<Data>::new(&compiled.filter.lut, jaq_core::Vars::new(values));
-        consume(compiled.filter.id.run((ctx, input)))
+        // jaq is not expected to panic, but if it does on some input, that is an eval error
+        panic::catch_unwind(AssertUnwindSafe(|| {
+            consume(compiled.filter.id.run((ctx, input)))
+        }))
+        .unwrap_or_else(|payload| Err(EvalError::new(internal_error(payload.as_ref()))))
     }
 }
 
@@ -320,7 +351,8 @@ fn natives() -> impl Iterator<Item = native::Fun<Data>> {
         .chain([native::run::<Data>(checked)])
 }
 
-/// Lexes, parses and compiles `src`, turning jaq's errors into a [`CompileError`].
+/// Lexes, parses and compiles `src` with [`VARIABLES`] and then `locals` as global variables,
+/// turning jaq's errors into a [`CompileError`].
 fn compile_filter(src: &str, locals: &[String]) -> Result<Filter, CompileError> {
     let arena = Arena::default();
     let loader = Loader::new(prelude().iter().cloned());
@@ -333,16 +365,13 @@ fn compile_filter(src: &str, locals: &[String]) -> Result<Filter, CompileError> 
             },
         )
         .map_err(|errs| load_error(src, errs))?;
-    load::import(&modules, |import| {
-        Err(format!("cannot import `{}`", import.path))
-    })
-    .map_err(|errs| load_error(src, errs))?;
+    // `import "path" as $name` binds a data file without reading a module: refuse it too
+    load::import(&modules, |_| Err(String::new())).map_err(|errs| load_error(src, errs))?;
     Compiler::default()
         .with_funs(natives())
         .with_global_vars(
             VARIABLES
-                .iter()
-                .copied()
+                .into_iter()
                 .chain(locals.iter().map(String::as_str)),
         )
         .compile(modules)
@@ -394,7 +423,7 @@ fn lex_error(src: &str, expect: &lex::Expect<&str>, rest: &str) -> CompileError 
                     at,
                     format!(
                         "expected {close} to close `{open}`, found `{}`",
-                        snippet(rest)
+                        first_char(rest)
                     ),
                 )
             }
@@ -405,9 +434,7 @@ fn lex_error(src: &str, expect: &lex::Expect<&str>, rest: &str) -> CompileError 
         lex::Expect::Unicode => {
             CompileError::new(at, "invalid unicode escape, expected 4 hexadecimal digits")
         }
-        lex::Expect::Token => {
-            CompileError::new(at, format!("unexpected token `{}`", snippet(rest)))
-        }
+        // `Expect::Token`, and whatever later versions of jaq add; show the text from there
         _ => CompileError::new(at, format!("unexpected token `{}`", snippet(rest))),
     }
 }
@@ -464,6 +491,16 @@ fn undefined_error(src: &str, errs: compile::Errors<&str, ()>) -> CompileError {
     err
 }
 
+/// The message for a panic caught in jaq.
+fn internal_error(payload: &(dyn Any + Send)) -> String {
+    let detail = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("unknown cause");
+    format!("internal error of the jq interpreter: {detail}")
+}
+
 /// Byte offset of `part` in `whole` when `part` is a slice of `whole`, else 0.
 fn offset_in(whole: &str, part: &str) -> usize {
     let start = whole.as_ptr() as usize;
@@ -476,15 +513,24 @@ fn offset_in(whole: &str, part: &str) -> usize {
 
 /// The start of `s` for an error message: its first line, at most 24 characters.
 fn snippet(s: &str) -> String {
-    let line = s.trim_start().lines().next().unwrap_or_default();
-    match line.char_indices().nth(24) {
-        Some((cut, _)) => format!("{}…", &line[..cut]),
-        None => line.to_owned(),
+    shorten(s.trim_start().lines().next().unwrap_or_default(), 24)
+}
+
+/// The first character of `s` (where the lexer stopped).
+fn first_char(s: &str) -> &str {
+    s.char_indices().nth(1).map_or(s, |(end, _)| &s[..end])
+}
+
+/// `s` cut to at most `max` characters, with `…` when something was cut.
+fn shorten(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &s[..cut]),
+        None => s.to_owned(),
     }
 }
 
-/// Checks the size and nesting limits before jaq sees `src`, and finds out which of
-/// [`VARIABLES`] it mentions.
+/// Checks the size and nesting limits before jaq sees `src`, and returns the variable names
+/// (with `$`) it mentions.
 ///
 /// The scan follows jq's lexical structure just enough: it skips comments and the text of
 /// string literals but enters their `\( ... )` interpolations. Besides the nesting of
@@ -492,7 +538,7 @@ fn snippet(s: &str) -> String {
 /// every operator, separator (`,` `;`), keyword, path step and interpolation adds a level
 /// (jaq builds chains of them), only the branches of an `if` do not add up. Unbalanced input
 /// is left for jaq to report.
-fn check_source(src: &str) -> Result<[bool; VARIABLES.len()], CompileError> {
+fn check_source(src: &str) -> Result<Vec<String>, CompileError> {
     if src.len() > MAX_SOURCE_LEN {
         return Err(CompileError::new(
             MAX_SOURCE_LEN,
@@ -505,17 +551,20 @@ fn check_source(src: &str) -> Result<[bool; VARIABLES.len()], CompileError> {
     let mut scan = Scan::new();
     let bytes = src.as_bytes();
     let mut i = 0;
+    // whether the last token could end a term, so that a `[` after it indexes
+    let mut after_term = false;
     while let Some(&c) = bytes.get(i) {
         if scan.in_string() {
             match c {
                 b'"' => {
                     scan.close_one()?;
+                    after_term = true;
                     i += 1;
                 }
                 b'\\' if bytes.get(i + 1) == Some(&b'(') => {
-                    // each interpolation adds a level: the parts are concatenated in a chain
-                    scan.op(i)?;
                     scan.open(Open::Group(b')'), i)?;
+                    // each interpolation adds a level: the parts are concatenated in a chain
+                    scan.parent_op(i)?;
                     i += 2;
                 }
                 b'\\' => i += 2,
@@ -534,9 +583,11 @@ fn check_source(src: &str) -> Result<[bool; VARIABLES.len()], CompileError> {
                 i += 1;
             }
             b'[' => {
-                // `[` also indexes: a path step
-                scan.op(i)?;
                 scan.open(Open::Group(b']'), i)?;
+                if after_term {
+                    // an index: a path step of the enclosing term
+                    scan.parent_op(i)?;
+                }
                 i += 1;
             }
             b'{' => {
@@ -577,6 +628,12 @@ fn check_source(src: &str) -> Result<[bool; VARIABLES.len()], CompileError> {
                 i = end;
             }
             _ => i += 1,
+        }
+        if !(c.is_ascii_whitespace() || c == b'#' || c == b'"') {
+            after_term = i
+                .checked_sub(1)
+                .and_then(|last| bytes.get(last))
+                .is_some_and(|&last| last.is_ascii_alphanumeric() || b"_])}?.".contains(&last));
         }
     }
     scan.finish()
@@ -632,7 +689,8 @@ struct Scan {
     frames: Vec<Frame>,
     /// Number of open groups and `if`s.
     nesting: usize,
-    uses: [bool; VARIABLES.len()],
+    /// Variable names mentioned, with `$`, each once.
+    mentioned: Vec<String>,
 }
 
 impl Scan {
@@ -640,7 +698,7 @@ impl Scan {
         Self {
             frames: vec![Frame::new(Open::Top, 0)],
             nesting: 0,
-            uses: [false; VARIABLES.len()],
+            mentioned: Vec::new(),
         }
     }
 
@@ -701,11 +759,25 @@ impl Scan {
         Ok(())
     }
 
-    /// Counts an operator, keyword or path step at `at`.
+    /// Counts an operator, keyword or path step at `at` in the innermost construct.
     fn op(&mut self, at: usize) -> Result<(), CompileError> {
         if let Some(frame) = self.top() {
             frame.ops += 1;
         }
+        self.check_running(at)
+    }
+
+    /// Counts an operator at `at` in the construct around the innermost one.
+    fn parent_op(&mut self, at: usize) -> Result<(), CompileError> {
+        let parent = self.frames.len().saturating_sub(2);
+        if let Some(frame) = self.frames.get_mut(parent) {
+            frame.ops += 1;
+        }
+        self.check_running(at)
+    }
+
+    /// Fails when the constructs open at `at` already make the tree too deep.
+    fn check_running(&self, at: usize) -> Result<(), CompileError> {
         let running: usize = self
             .frames
             .iter()
@@ -727,8 +799,8 @@ impl Scan {
 
     /// Notes a variable mentioned by name (with `$`).
     fn mention(&mut self, name: &str) {
-        if let Some(k) = VARIABLES.iter().position(|v| *v == name) {
-            self.uses[k] = true;
+        if !self.mentioned.iter().any(|m| m == name) {
+            self.mentioned.push(name.to_owned());
         }
     }
 
@@ -753,22 +825,23 @@ impl Scan {
     }
 
     /// Closes what is left open and checks the depth of the whole tree.
-    fn finish(mut self) -> Result<[bool; VARIABLES.len()], CompileError> {
+    fn finish(mut self) -> Result<Vec<String>, CompileError> {
         while self.close_one()?.is_some() {}
         let depth = self.frames.first().map_or(0, Frame::depth);
         if depth > MAX_TREE_DEPTH {
             return Err(too_complex(0));
         }
-        Ok(self.uses)
+        Ok(self.mentioned)
     }
 }
 
+/// The error for a syntax tree deeper than [`MAX_TREE_DEPTH`], found at `at`.
 fn too_complex(at: usize) -> CompileError {
     CompileError::new(
         at,
         format!(
-            "expression is too complex (its syntax tree would be more than {MAX_TREE_DEPTH} \
-             levels deep); split it up"
+            "expression is too complex: its operators, calls and brackets nest more than \
+             {MAX_TREE_DEPTH} levels deep"
         ),
     )
 }
@@ -914,6 +987,7 @@ fn check_depth(depth: usize) -> Result<(), String> {
     }
 }
 
+/// Text of a jaq string; invalid UTF-8 (possible in byte strings) is replaced.
 fn bytes_to_string(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -937,6 +1011,7 @@ fn num_to_json(n: &Num) -> Value {
     }
 }
 
+/// A float as JSON: NaN becomes null, infinities the largest finite floats (as jq prints them).
 fn float_to_json(f: f64) -> Value {
     let f = if f.is_infinite() {
         f.signum() * f64::MAX
@@ -954,13 +1029,17 @@ fn output_to_json(output: Result<Val, Exn<'_, Val>>) -> Result<Value, EvalError>
     }
 }
 
-/// The message of a jq runtime error. A string error value is shown as its text.
+/// The message of a jq runtime error, at most [`MAX_MESSAGE_LEN`] characters. A string error
+/// value is shown as its text.
 fn exn_message(exn: Exn<'_, Val>) -> String {
     match exn.get_err() {
-        Ok(err) => match err.into_val() {
-            Val::TStr(b) | Val::BStr(b) => bytes_to_string(&b),
-            other => other.to_string(),
-        },
+        Ok(err) => {
+            let message = match err.into_val() {
+                Val::TStr(b) | Val::BStr(b) => bytes_to_string(&b),
+                other => other.to_string(),
+            };
+            shorten(&message, MAX_MESSAGE_LEN)
+        }
         Err(exn) => match exn.get_halt() {
             Ok(code) => format!("expression halted with exit code {code}"),
             Err(_) => "internal error of the jq interpreter".to_owned(),
@@ -980,9 +1059,10 @@ fn fromjson(cv: Cv<'_, Data>) -> ValXs<'_, Val> {
         let message = format!("cannot parse JSON nested deeper than {MAX_VALUE_DEPTH} levels");
         return box_once(Err(Exn::from(jaq_json::Error::str(message))));
     }
+    let shown = shorten(&String::from_utf8_lossy(&text), 40);
     let values = jaq_json::bytes_valrs(text, move |text| {
         Box::new(jaq_json::read::parse_many(text).map(move |r| {
-            r.map_err(|e| jaq_json::Error::str(format!("cannot parse {input} as JSON: {e}")))
+            r.map_err(|e| jaq_json::Error::str(format!("cannot parse {shown:?} as JSON: {e}")))
         }))
     });
     Box::new(values.map(|r| r.map_err(Exn::from)))
@@ -1016,18 +1096,571 @@ fn json_text_depth(text: &[u8]) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     use serde_json::json;
 
-    fn eval(src: &str, input: Value) -> Result<Value, EvalError> {
-        Expr::compile(src)
-            .expect("compiles")
-            .eval(&input, &Vars::default())
+    use super::*;
+
+    fn compile(src: &str) -> Expr {
+        match Expr::compile(src) {
+            Ok(expr) => expr,
+            Err(e) => panic!("{src:?} should compile: {e:?}"),
+        }
+    }
+
+    fn compile_err(src: &str) -> CompileError {
+        match Expr::compile(src) {
+            Ok(_) => panic!("{src:?} should not compile"),
+            Err(e) => e,
+        }
+    }
+
+    fn eval(src: &str, input: Value) -> Value {
+        match compile(src).eval(&input, &Vars::default()) {
+            Ok(value) => value,
+            Err(e) => panic!("{src:?} should evaluate: {e:?}"),
+        }
+    }
+
+    fn eval_err(src: &str, input: Value) -> EvalError {
+        match compile(src).eval(&input, &Vars::default()) {
+            Ok(value) => panic!("{src:?} should fail, gave {value}"),
+            Err(e) => e,
+        }
+    }
+
+    /// A JSON value made of `depth` nested arrays around `0`.
+    fn nested_arrays(depth: usize) -> Value {
+        let mut value = json!(0);
+        for _ in 0..depth {
+            value = Value::Array(vec![value]);
+        }
+        value
     }
 
     #[test]
-    fn smoke() {
-        assert_eq!(eval(".a + 1", json!({"a": 1})).unwrap(), json!(2));
+    fn compiles_valid_expressions() {
+        for src in [
+            ".",
+            ".a.b",
+            "$input.x",
+            "[.[] | select(. > 1)]",
+            "{name: .n}",
+            r#""\(.a)-x""#,
+            "if .a then 1 elif .b then 2 else 3 end",
+            "reduce .[] as $x (0; . + $x)",
+            "map(. * 2) | length",
+            r#"to_entries | map(select(.key | test("^a"))) | from_entries"#,
+            "def double: . * 2; .a | double",
+            ".a # a comment with ( [ { and \" in it\n| .b",
+            "$context, $input, $output, $secrets, $authorization, $task, $workflow, $runtime",
+            "try error(\"x\") catch .",
+            "label $out | 1, break $out",
+            ". as {a: $x, b: [$y]} | $x + $y",
+            r#""2015-03-05T23:51:47Z" | fromdate | todate"#,
+        ] {
+            let expr = compile(src);
+            assert_eq!(expr.source(), src);
+        }
+    }
+
+    #[test]
+    fn syntax_errors_have_readable_messages_and_offsets() {
+        let err = compile_err(".a | )");
+        assert_eq!(err.message, "unexpected token `)`");
+        assert_eq!(err.offset, 5);
+        assert_eq!(err.undefined_variable, None);
+        assert_eq!(err.undefined_function, None);
+
+        let err = compile_err(".a +");
+        assert_eq!(
+            err.message,
+            "unexpected end of expression, expected an expression"
+        );
+        assert_eq!(err.offset, 4);
+
+        let err = compile_err("{a: }");
+        assert_eq!(err.message, "unexpected token `}`, expected an expression");
+        assert_eq!(err.offset, 4);
+
+        let err = compile_err("if . then 1");
+        assert_eq!(
+            err.message,
+            "unexpected end of expression, expected `else` or `end`"
+        );
+
+        let err = compile_err(".a | [1, 2");
+        assert_eq!(err.message, "unclosed `[`, expected `]`");
+        assert_eq!(err.offset, 5);
+
+        let err = compile_err("(1]");
+        assert_eq!(err.message, "expected `)` to close `(`, found `]`");
+        assert_eq!(err.offset, 2);
+
+        let err = compile_err(r#".a + "abc"#);
+        assert_eq!(err.message, "unterminated string");
+        assert_eq!(err.offset, 5);
+
+        let err = compile_err(r#""\q""#);
+        assert_eq!(err.message, "invalid escape sequence in string");
+
+        // offsets are in bytes, also after non-ASCII text
+        let err = compile_err(r#""é" | )"#);
+        assert_eq!(err.offset, 7);
+
+        // no Rust debug output in messages
+        for src in [
+            ".a | )", ".a +", "{a: }", "(1]", "1 +* 2", "é", "def f: ;", ".",
+        ] {
+            if let Err(e) = Expr::compile(src) {
+                assert!(!e.message.contains("Some("), "{src:?}: {}", e.message);
+                assert!(!e.message.contains("Expect"), "{src:?}: {}", e.message);
+                assert!(!e.message.is_empty(), "{src:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn undefined_variable_is_reported_by_name() {
+        let err = compile_err("$contxt.orderId");
+        assert_eq!(err.undefined_variable.as_deref(), Some("$contxt"));
+        assert_eq!(err.undefined_function, None);
+        assert_eq!(err.message, "undefined variable `$contxt`");
+        assert_eq!(err.offset, 0);
+
+        let err = compile_err(".a + $inptu");
+        assert_eq!(err.undefined_variable.as_deref(), Some("$inptu"));
+        assert_eq!(err.offset, 5);
+
+        assert_eq!(
+            compile_err("$ENV").undefined_variable.as_deref(),
+            Some("$ENV")
+        );
+    }
+
+    #[test]
+    fn undefined_function_is_reported_with_arity() {
+        let err = compile_err(".items | lenght");
+        assert_eq!(err.undefined_function.as_deref(), Some("lenght/0"));
+        assert_eq!(err.undefined_variable, None);
+        assert_eq!(err.message, "undefined function `lenght/0`");
+        assert_eq!(err.offset, 9);
+
+        let err = compile_err("foo(1; 2)");
+        assert_eq!(err.undefined_function.as_deref(), Some("foo/2"));
+    }
+
+    #[test]
+    fn non_deterministic_and_process_functions_are_left_out() {
+        for (src, function) in [
+            ("now", "now/0"),
+            ("env", "env/0"),
+            ("0 | localtime", "localtime/0"),
+            (r#"0 | strflocaltime("%Y")"#, "strflocaltime/1"),
+            ("halt", "halt/0"),
+            ("halt_error", "halt_error/0"),
+            ("halt_error(1)", "halt_error/1"),
+            ("input", "input/0"),
+            ("inputs", "inputs/0"),
+        ] {
+            let err = compile_err(src);
+            assert_eq!(err.undefined_function.as_deref(), Some(function), "{src}");
+        }
+    }
+
+    #[test]
+    fn modules_cannot_be_loaded() {
+        for src in [
+            r#"include "x"; 1"#,
+            r#"import "x" as $d; $d"#,
+            r#"import "x" as x; 1"#,
+        ] {
+            let err = compile_err(src);
+            assert!(
+                err.message.contains("cannot be included or imported"),
+                "{src}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_rejected_before_parsing() {
+        for (src, at) in [
+            ("(".repeat(10_000), 64),
+            ("[".repeat(10_000), 64),
+            ("{a:".repeat(10_000), 64 * 3),
+            (format!("{}1{}", "(".repeat(10_000), ")".repeat(10_000)), 64),
+            ("[{(".repeat(10_000), 64),
+        ] {
+            let err = compile_err(&src);
+            assert_eq!(
+                err.message,
+                "expression is nested too deeply (more than 64 levels)"
+            );
+            assert_eq!(err.offset, at);
+        }
+        // other nesting hits the same or the syntax tree limit
+        for src in [
+            "\"\\(".repeat(10_000),
+            "if . then ".repeat(5_000),
+            "if (".repeat(10_000),
+        ] {
+            let err = compile_err(&src);
+            assert!(
+                err.message.contains("nested too deeply") || err.message.contains("too complex"),
+                "{}",
+                err.message
+            );
+        }
+        // 64 levels are fine
+        let src = format!("{}1{}", "(".repeat(64), ")".repeat(64));
+        assert_eq!(eval(&src, Value::Null), json!(1));
+        // brackets inside strings and comments do not count
+        let src = format!(
+            "\"{}\" # {}\n| length",
+            "(".repeat(10_000),
+            "[".repeat(10_000)
+        );
+        assert_eq!(eval(&src, Value::Null), json!(10_000));
+    }
+
+    #[test]
+    fn long_chains_are_rejected_before_parsing() {
+        for src in [
+            format!("1{}", " + 1".repeat(10_000)),
+            format!(".{}", " | .".repeat(10_000)),
+            format!("[1{}]", ", 1".repeat(10_000)),
+            format!("{}1", "- ".repeat(10_000)),
+            format!("{}1", "try ".repeat(10_000)),
+            format!(".a{}", ".a".repeat(10_000)),
+            format!(".{}", "[0]".repeat(10_000)),
+            format!("{{a0: 1{}}}", ", a: 1".repeat(5_000)),
+            format!("\"{}\"", "\\(1)".repeat(5_000)),
+            format!("{}.", "map(".repeat(40) + &")".repeat(40)),
+        ] {
+            let err = compile_err(&src);
+            assert!(err.message.contains("too complex"), "{}", err.message);
+        }
+        // a long but reasonable expression is fine
+        let src = format!("1{}", " + 1".repeat(100));
+        assert_eq!(eval(&src, Value::Null), json!(101));
+        // objects with many entries are fine too
+        let src = format!(
+            "{{a0: 1{}}} | length",
+            (1..50).map(|i| format!(", a{i}: .")).collect::<String>()
+        );
+        assert_eq!(eval(&src, Value::Null), json!(50));
+    }
+
+    #[test]
+    fn overlong_source_is_rejected() {
+        let src = format!(".a{}", " ".repeat(MAX_SOURCE_LEN));
+        let err = compile_err(&src);
+        assert!(err.message.contains("too long"), "{}", err.message);
+        assert!(
+            err.message.contains(&MAX_SOURCE_LEN.to_string()),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn evaluates_basic_expressions() {
+        assert_eq!(eval(".a + 1", json!({"a": 1})), json!(2));
+        assert_eq!(
+            eval("[.[] | select(. > 1)]", json!([0, 1, 2, 3])),
+            json!([2, 3])
+        );
+        assert_eq!(
+            eval("{name: .n}", json!({"n": "Ann", "x": 1})),
+            json!({"name": "Ann"})
+        );
+        assert_eq!(eval(r#""\(.a)-x""#, json!({"a": 7})), json!("7-x"));
+        assert_eq!(eval(r#""\(.a)-x""#, json!({"a": "s"})), json!("s-x"));
+        assert_eq!(eval(".missing", json!({})), Value::Null);
+        assert_eq!(eval("length", json!("héllo")), json!(5));
+        assert_eq!(eval(r#"split(",")"#, json!("a,b")), json!(["a", "b"]));
+        assert_eq!(eval(r#"test("^a.c$")"#, json!("abc")), json!(true));
+        assert_eq!(eval("ascii_downcase", json!("ABC")), json!("abc"));
+        assert_eq!(eval("tostring", json!([1])), json!("[1]"));
+        assert_eq!(
+            eval("to_entries", json!({"a": 1})),
+            json!([{"key": "a", "value": 1}])
+        );
+        assert_eq!(eval("map(. * 2)", json!([1, 2])), json!([2, 4]));
+        assert_eq!(
+            eval(r#"tojson | fromjson"#, json!({"a": [1]})),
+            json!({"a": [1]})
+        );
+        assert_eq!(eval("@base64", json!("a")), json!("YQ=="));
+        assert_eq!(
+            eval("0 | todate", Value::Null),
+            json!("1970-01-01T00:00:00Z")
+        );
+    }
+
+    #[test]
+    fn object_key_order_is_kept() {
+        let out = eval("{b: 1, a: 2} + .", json!({"c": 3}));
+        let keys: Vec<_> = out
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        assert_eq!(keys, ["b", "a", "c"]);
+    }
+
+    #[test]
+    fn variables_are_bound_in_order() {
+        let vars = Vars {
+            context: json!("context"),
+            input: json!({"x": "input"}),
+            output: json!("output"),
+            secrets: json!("secrets"),
+            authorization: json!("authorization"),
+            task: json!("task"),
+            workflow: json!("workflow"),
+            runtime: json!("runtime"),
+            locals: Vec::new(),
+        };
+        let expr = compile(
+            "[$context, $input.x, $output, $secrets, $authorization, $task, $workflow, $runtime]",
+        );
+        assert_eq!(
+            expr.eval(&Value::Null, &vars),
+            Ok(json!([
+                "context",
+                "input",
+                "output",
+                "secrets",
+                "authorization",
+                "task",
+                "workflow",
+                "runtime"
+            ]))
+        );
+        assert_eq!(
+            compile("$input.x").eval(&Value::Null, &vars),
+            Ok(json!("input"))
+        );
+        // variables inside interpolations count as mentioned
+        assert_eq!(
+            compile(r#""\($task)-\($runtime)""#).eval(&Value::Null, &vars),
+            Ok(json!("task-runtime"))
+        );
+        // local bindings shadow the arguments
+        assert_eq!(
+            compile(". as $input | $input").eval(&json!(5), &vars),
+            Ok(json!(5))
+        );
+        // unset arguments are null
+        assert_eq!(
+            compile("$secrets").eval(&Value::Null, &Vars::default()),
+            Ok(Value::Null)
+        );
+    }
+
+    #[test]
+    fn scoped_variables_come_from_locals() {
+        let scope = vec!["$item".to_owned(), "$index".to_owned(), "$error".to_owned()];
+        let expr = match Expr::compile_with("[$item, $index]", &scope) {
+            Ok(expr) => expr,
+            Err(e) => panic!("{e:?}"),
+        };
+        let vars = Vars {
+            locals: vec![
+                ("$item".to_owned(), json!("old")),
+                ("$index".to_owned(), json!(3)),
+                ("$item".to_owned(), json!("new")),
+            ],
+            ..Vars::default()
+        };
+        // later entries shadow earlier ones
+        assert_eq!(expr.eval(&Value::Null, &vars), Ok(json!(["new", 3])));
+        // a declared local without a value is null
+        assert_eq!(
+            expr.eval(&Value::Null, &Vars::default()),
+            Ok(json!([null, null]))
+        );
+        // locals not in scope are undefined
+        let err = Expr::compile_with("$item", &[]).unwrap_err();
+        assert_eq!(err.undefined_variable.as_deref(), Some("$item"));
+        let err = Expr::compile_with("$itme", &scope).unwrap_err();
+        assert_eq!(err.undefined_variable.as_deref(), Some("$itme"));
+        // names of the standard variables and duplicates are ignored
+        let scope = vec!["$input".to_owned(), "$x".to_owned(), "$x".to_owned()];
+        let vars = Vars {
+            input: json!(1),
+            locals: vec![("$x".to_owned(), json!(2)), ("$input".to_owned(), json!(9))],
+            ..Vars::default()
+        };
+        let expr = Expr::compile_with("$input + $x", &scope);
+        assert_eq!(expr.map(|e| e.eval(&Value::Null, &vars)), Ok(Ok(json!(3))));
+    }
+
+    #[test]
+    fn mentions_sees_variables_outside_strings_and_comments() {
+        let expr = compile(r#"$input.a + "\($task.b)" + "$context" # $secrets"#);
+        assert!(expr.mentions("$input"));
+        assert!(expr.mentions("$task"));
+        assert!(!expr.mentions("$context"));
+        assert!(!expr.mentions("$secrets"));
+        assert!(!expr.mentions("$inp"));
+        assert!(compile("{$runtime}").mentions("$runtime"));
+    }
+
+    #[test]
+    fn unmentioned_variables_are_not_converted() {
+        let vars = Vars {
+            secrets: nested_arrays(MAX_VALUE_DEPTH + 10),
+            ..Vars::default()
+        };
+        assert_eq!(compile(". + 1").eval(&json!(1), &vars), Ok(json!(2)));
+        let err = compile("$secrets").eval(&Value::Null, &vars).unwrap_err();
+        assert!(err.message.starts_with("$secrets: "), "{}", err.message);
+    }
+
+    #[test]
+    fn numbers_round_trip() {
+        for value in [
+            json!(0),
+            json!(-1),
+            json!(i64::MAX),
+            json!(i64::MIN),
+            json!(u64::MAX),
+            json!(1.5),
+            json!(1.0),
+            json!(-0.25),
+            json!(1e300),
+        ] {
+            let out = eval(".", value.clone());
+            assert_eq!(out, value);
+            assert_eq!(out.is_i64(), value.is_i64(), "{value}");
+            assert_eq!(out.is_u64(), value.is_u64(), "{value}");
+            assert_eq!(out.is_f64(), value.is_f64(), "{value}");
+        }
+        assert_eq!(
+            eval(". + 1", json!(i64::MAX)),
+            json!(9_223_372_036_854_775_808_u64)
+        );
+        assert_eq!(eval("1.5", Value::Null), json!(1.5));
+        assert_eq!(eval(". * 2", json!(21)), json!(42));
+        assert!(eval(". * 2", json!(21)).is_i64());
+        assert_eq!(eval(". / 2", json!(3)), json!(1.5));
+        // jq prints NaN as null and infinities as the largest floats
+        assert_eq!(eval("nan", Value::Null), Value::Null);
+        assert_eq!(eval("infinite", Value::Null), json!(f64::MAX));
+        assert_eq!(eval("-infinite", Value::Null), json!(-f64::MAX));
+    }
+
+    #[test]
+    fn runtime_error_is_readable() {
+        let err = eval_err(r#".a + "x""#, json!({"a": 1}));
+        assert_eq!(err.message, r#"cannot calculate 1 + "x""#);
+        assert_eq!(eval_err(r#"error("boom")"#, Value::Null).message, "boom");
+        assert_eq!(eval_err("error({a: 1})", Value::Null).message, r#"{"a":1}"#);
+        assert_eq!(
+            eval_err(".a", json!(1)).message,
+            r#"cannot index 1 with "a""#
+        );
+    }
+
+    #[test]
+    fn long_error_messages_are_cut() {
+        let err = eval_err(r#"error("x" * 5000)"#, Value::Null);
+        assert_eq!(err.message.chars().count(), MAX_MESSAGE_LEN + 1);
+        assert!(err.message.ends_with('…'));
+        let err = eval_err("fromjson", json!(format!("[{}", "1,".repeat(1000))));
+        assert!(err.message.len() < 200, "{}", err.message);
+    }
+
+    #[test]
+    fn panics_in_jaq_become_errors() {
+        // jaq's string repetition overflows the capacity of a `Vec` and panics
+        let err = eval_err(r#""abc" * 4611686018427387904"#, Value::Null);
+        assert!(err.message.starts_with("internal error"), "{}", err.message);
+    }
+
+    #[test]
+    fn empty_output_is_null() {
+        assert_eq!(eval("empty", json!(1)), Value::Null);
+        assert_eq!(eval(".[] | select(. > 5)", json!([1, 2])), Value::Null);
+    }
+
+    #[test]
+    fn eval_all_returns_every_output() {
+        let expr = compile(".[]");
+        assert_eq!(
+            expr.eval_all(&json!([1, "a", null]), &Vars::default()),
+            Ok(vec![json!(1), json!("a"), Value::Null])
+        );
+        assert_eq!(expr.eval_all(&json!([]), &Vars::default()), Ok(vec![]));
+        assert_eq!(expr.eval(&json!([1, 2]), &Vars::default()), Ok(json!(1)));
+        let err = compile(r#"1, error("late")"#).eval_all(&Value::Null, &Vars::default());
+        assert_eq!(err.map_err(|e| e.message), Err("late".to_owned()));
+        // `eval` stops after the first output
+        assert_eq!(
+            compile(r#"1, error("late")"#).eval(&Value::Null, &Vars::default()),
+            Ok(json!(1))
+        );
+    }
+
+    #[test]
+    fn value_depth_is_limited() {
+        assert_eq!(eval("length", nested_arrays(MAX_VALUE_DEPTH)), json!(1));
+        let err = eval_err("length", nested_arrays(MAX_VALUE_DEPTH + 1));
+        assert!(err.message.starts_with("input: "), "{}", err.message);
+
+        let deep_text = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let err = eval_err("fromjson", json!(deep_text));
+        assert!(err.message.contains("nested deeper"), "{}", err.message);
+        assert_eq!(eval("fromjson", json!("[[1]]")), json!([[1]]));
+        assert!(
+            eval_err("fromjson", json!("{"))
+                .message
+                .starts_with("cannot parse")
+        );
+
+        let err = eval_err("reduce range(200) as $i (0; [.])", Value::Null);
+        assert!(err.message.starts_with("result: "), "{}", err.message);
+    }
+
+    #[test]
+    fn strip_expression_cases() {
+        assert_eq!(strip_expression("${ .a }"), Some(".a"));
+        assert_eq!(strip_expression("${.a}"), Some(".a"));
+        assert_eq!(strip_expression("  ${ .a } "), Some(".a"));
+        assert_eq!(strip_expression("${ {a: 1} }"), Some("{a: 1}"));
+        assert_eq!(strip_expression("${}"), Some(""));
+        assert_eq!(strip_expression("a ${ .b }"), None);
+        assert_eq!(strip_expression("${ .b } c"), None);
+        assert_eq!(strip_expression("${"), None);
+        assert_eq!(strip_expression("$"), None);
+        assert_eq!(strip_expression(".a"), None);
+        assert_eq!(strip_expression(""), None);
+    }
+
+    #[test]
+    fn expr_is_cheap_shared_and_compared_by_source() {
+        fn assert_send_sync<T: Send + Sync + Clone>() {}
+        assert_send_sync::<Expr>();
+        assert_send_sync::<CompileError>();
+        assert_send_sync::<EvalError>();
+
+        let a = compile(".a + 1");
+        let b = a.clone();
+        assert_eq!(a, b);
+        assert_eq!(a, compile(".a + 1"));
+        assert_ne!(a, compile(".a+1"));
+        assert_eq!(format!("{a:?}"), r#"Expr(".a + 1")"#);
+
+        let handle = std::thread::spawn(move || b.eval(&json!({"a": 1}), &Vars::default()));
+        assert_eq!(handle.join().ok(), Some(Ok(json!(2))));
+    }
+
+    #[test]
+    fn errors_display_their_message() {
+        let err = compile_err("lenght");
+        assert_eq!(err.to_string(), "undefined function `lenght/0`");
+        let err = eval_err(r#"error("boom")"#, Value::Null);
+        assert_eq!(err.to_string(), "boom");
     }
 }

@@ -445,7 +445,14 @@ impl Builder {
 
     fn finish(self) -> Result<Node, Diagnostic> {
         match self.root {
-            Some(Node { value: Value::Null, .. }) | None => Err(Diagnostic::new(
+            Some(Node { value: Value::Null, pos, .. }) => Err(Diagnostic::new(
+                Code::EmptyFile,
+                pos,
+                "",
+                "the document is null",
+            )
+            .with_help("a flow starts with `document:` (dsl, namespace, name, version) and `do:` (its tasks)")),
+            None => Err(Diagnostic::new(
                 Code::EmptyFile,
                 Pos::new(1, 1),
                 "",

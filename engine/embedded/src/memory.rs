@@ -65,6 +65,11 @@ impl FlowCatalog {
 }
 
 struct Shared {
+    /// Wall-clock time when the context was made, and the runtime's instant then: `now` is
+    /// their sum with the runtime's elapsed time, so it agrees with timers (also under tokio's
+    /// paused clock in tests).
+    epoch_ms: i64,
+    started: tokio::time::Instant,
     registry: FunctionRegistry,
     catalog: FlowCatalog,
     inbox: Mutex<VecDeque<CloudEvent>>,
@@ -92,6 +97,8 @@ impl MemoryContext {
         Self {
             run_id: run_id.to_owned(),
             shared: Arc::new(Shared {
+                epoch_ms: chrono::Utc::now().timestamp_millis(),
+                started: tokio::time::Instant::now(),
                 registry,
                 catalog,
                 inbox: Mutex::new(VecDeque::new()),
@@ -136,6 +143,12 @@ impl MemoryContext {
         lock(&self.shared.emitted).clone()
     }
 
+    /// Milliseconds since the Unix epoch, on the runtime's clock.
+    fn clock_ms(&self) -> i64 {
+        let elapsed = i64::try_from(self.shared.started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        self.shared.epoch_ms.saturating_add(elapsed)
+    }
+
     fn next_sequence(&self) -> u64 {
         let mut s = lock(&self.shared.sequence);
         *s += 1;
@@ -147,10 +160,6 @@ impl MemoryContext {
         let i = inbox.iter().position(|e| matcher(e))?;
         inbox.remove(i)
     }
-}
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 impl Durable for MemoryContext {
@@ -203,9 +212,10 @@ impl Durable for MemoryContext {
                 e.entry("id")
                     .or_insert_with(|| json!(format!("{}-{n}", self.run_id)));
                 e.entry("source").or_insert_with(|| json!("shopflow"));
-                e.entry("time").or_insert_with(|| {
-                    json!(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-                });
+                let time = chrono::DateTime::from_timestamp_millis(self.clock_ms())
+                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+                    .unwrap_or_default();
+                e.entry("time").or_insert_with(|| json!(time));
                 lock(&self.shared.emitted).push(event.clone());
                 self.publish(event.clone());
                 Ok(event)
@@ -218,7 +228,7 @@ impl Durable for MemoryContext {
     }
 
     fn now(&self, _step: &StepId) -> impl Future<Output = i64> + Send {
-        std::future::ready(now_ms())
+        std::future::ready(self.clock_ms())
     }
 
     fn random(&self, step: &StepId) -> impl Future<Output = u64> + Send {

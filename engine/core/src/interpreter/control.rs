@@ -188,11 +188,20 @@ impl<'a, D: Durable> Interpreter<'a, D> {
                 return Err(error);
             }
             if let Some(policy) = policy {
+                let delay = self.retry_delay(policy, attempt, step).await;
                 if self
-                    .retry_allowed(policy, &error, attempt, started, step, &error_scope, vars)
+                    .retry_allowed(
+                        policy,
+                        &error,
+                        attempt,
+                        started,
+                        delay,
+                        step,
+                        &error_scope,
+                        vars,
+                    )
                     .await?
                 {
-                    let delay = self.retry_delay(policy, attempt, step).await;
                     if !delay.is_zero() {
                         self.durable
                             .sleep(&step.op(&format!("retry{}", attempt + 1)), delay)
@@ -270,6 +279,7 @@ impl<'a, D: Durable> Interpreter<'a, D> {
         error: &WorkflowError,
         attempt: u32,
         started: Option<i64>,
+        delay: Duration,
         step: &StepId,
         scope: &Scope,
         vars: TaskVars<'_>,
@@ -292,7 +302,7 @@ impl<'a, D: Durable> Interpreter<'a, D> {
         if let (Some(limit), Some(started)) = (policy.limit.duration, started) {
             let now = self.durable.now(&step.op(&format!("check{attempt}"))).await;
             let elapsed = Duration::from_millis(u64::try_from(now - started).unwrap_or(0));
-            if elapsed >= limit {
+            if elapsed + delay > limit {
                 return Ok(false);
             }
         }

@@ -235,6 +235,14 @@ impl<'a, D: Durable> Interpreter<'a, D> {
             }
         }
         self.observe(named, &step, TaskStatus::Started, None);
+        // Dropped before it finishes (a competing branch won, a timeout fired, the run was
+        // cancelled): the guard records the task as cancelled.
+        let mut guard = CancelGuard {
+            durable: self.durable,
+            name: &named.name,
+            step: &step,
+            armed: true,
+        };
         let result = self
             .execute(
                 task,
@@ -244,7 +252,9 @@ impl<'a, D: Durable> Interpreter<'a, D> {
                 scope,
                 descriptor.as_ref(),
             )
-            .await;
+            .await
+            .map_err(|e| e.at(&named.pointer));
+        guard.armed = false;
         match &result {
             Ok((out, _)) => self.observe(named, &step, TaskStatus::Completed, Some(out.clone())),
             Err(e) => {
@@ -257,7 +267,7 @@ impl<'a, D: Durable> Interpreter<'a, D> {
                 self.observe(named, &step, status, Some(e.to_json()));
             }
         }
-        result.map_err(|e| e.at(&named.pointer))
+        result
     }
 
     /// A task's data flow around its work; also runs `use.functions` tasks for custom calls.
@@ -466,6 +476,27 @@ impl<'a, D: Durable> Interpreter<'a, D> {
             status,
             detail,
         });
+    }
+}
+
+/// Records a task as cancelled when its future is dropped before it finished.
+struct CancelGuard<'g, D: Durable> {
+    durable: &'g D,
+    name: &'g str,
+    step: &'g StepId,
+    armed: bool,
+}
+
+impl<D: Durable> Drop for CancelGuard<'_, D> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.durable.observe(TaskEvent {
+                name: self.name.to_owned(),
+                step: self.step.clone(),
+                status: TaskStatus::Cancelled,
+                detail: None,
+            });
+        }
     }
 }
 

@@ -110,6 +110,63 @@ fn compile_at(
     }
 }
 
+/// Common jq functions, for suggestions when a name is misspelt.
+const JQ_FUNCTIONS: &[&str] = &[
+    "add",
+    "all",
+    "any",
+    "ascii_downcase",
+    "ascii_upcase",
+    "contains",
+    "del",
+    "empty",
+    "endswith",
+    "error",
+    "first",
+    "flatten",
+    "floor",
+    "from_entries",
+    "fromjson",
+    "getpath",
+    "group_by",
+    "has",
+    "index",
+    "indices",
+    "join",
+    "keys",
+    "last",
+    "length",
+    "limit",
+    "ltrimstr",
+    "map",
+    "map_values",
+    "max",
+    "max_by",
+    "min",
+    "min_by",
+    "not",
+    "paths",
+    "range",
+    "reverse",
+    "round",
+    "rtrimstr",
+    "select",
+    "sort",
+    "sort_by",
+    "split",
+    "startswith",
+    "test",
+    "to_entries",
+    "tojson",
+    "tonumber",
+    "tostring",
+    "type",
+    "unique",
+    "unique_by",
+    "values",
+    "with_entries",
+];
+
 /// Advice for an expression that does not compile, specific where we can be.
 fn expression_help(src: &str, e: &expr::CompileError) -> String {
     let function = e.undefined_function.as_deref().unwrap_or_default();
@@ -128,6 +185,9 @@ fn expression_help(src: &str, e: &expr::CompileError) -> String {
     }
     if e.message.contains("nest") || e.message.contains("too long") {
         return "split the expression over several `set` tasks, or simplify it".to_owned();
+    }
+    if let Some(close) = did_you_mean(name, JQ_FUNCTIONS.iter().copied()) {
+        return format!("did you mean `{close}`?");
     }
     if !function.is_empty() {
         return format!(
