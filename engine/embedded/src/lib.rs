@@ -3,6 +3,7 @@
 //! [`MemoryContext`] keeps a run's journal, timers and events in memory: it is what
 //! `shopflow run` uses for dry runs and what the conformance kit runs on.
 
+pub mod journal;
 mod memory;
 
 pub use memory::{FlowCatalog, MemoryContext};

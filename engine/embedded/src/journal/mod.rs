@@ -1,0 +1,209 @@
+//! The SQLite journal the embedded engine runs on: runs, step results, the event inbox and
+//! timers in one database file.
+//!
+//! **Durability contract.** A step result (and every other write) is durable when its
+//! `async` call returns `Ok`: the row was committed, and with the default
+//! [`Synchronous::Full`] fsynced, before the caller is woken. Writes from all callers go
+//! through one writer thread that commits everything queued as one transaction — one fsync
+//! per batch, not per row (group commit), so throughput grows with concurrency while each
+//! caller still waits for its own row to be on disk.
+//!
+//! **Why rusqlite:** synchronous, thin and mature bindings; the engine keeps SQLite on its
+//! own threads, so an async driver would add a layer without removing a blocking call.
+//! **Why the `bundled` feature:** it compiles a known, recent SQLite into the binary, so
+//! there is no system library to install and every machine runs the same SQLite.
+//!
+//! One journal per file: opening takes an exclusive lock on `<db>.lock` and refuses, naming
+//! the holder's pid, when another journal has it. Files that are not ours (another
+//! program's database, garbage, a newer schema) are refused without being written to.
+
+mod error;
+mod lock;
+mod metrics;
+mod options;
+mod reader;
+mod record;
+mod schema;
+mod writer;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use rusqlite::{Connection, OpenFlags};
+use serde_json::Value;
+use shopflow_core::StepId;
+
+pub use error::Error;
+pub use lock::lock_path;
+pub use metrics::Metrics;
+pub use options::{Options, Synchronous};
+pub use record::{DueTimer, EventInsert, NewEvent, RunRecord, StatusChange};
+pub use schema::{APPLICATION_ID, latest_version};
+
+use lock::HolderLock;
+use metrics::Counters;
+use reader::Reader;
+use writer::{Outcome, Row, Writer};
+
+/// An open journal: one writer thread for all writes, one connection for reads.
+///
+/// Dropping it lets the writer commit what is queued, closes the database and releases the
+/// lock (it blocks for at most one batch).
+#[derive(Debug)]
+pub struct Journal {
+    // Field order is drop order: stop the writer before releasing the lock.
+    writer: Writer,
+    reader: Reader,
+    counters: Arc<Counters>,
+    _lock: HolderLock,
+}
+
+impl Journal {
+    /// Opens (creating if missing) the journal at `path`, migrating its schema to the newest
+    /// version.
+    ///
+    /// Refuses a file that another journal has open ([`Error::InUse`]), that is not SQLite
+    /// ([`Error::Corrupt`]), that belongs to another program ([`Error::Foreign`]) or that has
+    /// a newer schema ([`Error::NewerSchema`]); a refused file is left byte for byte as it was.
+    pub fn open(path: impl AsRef<Path>, options: Options) -> Result<Journal, Error> {
+        let path = path.as_ref();
+        schema::precheck(path)?;
+        let lock = HolderLock::acquire(path)?;
+        let fail = |op| move |e| Error::sqlite(op, path, &e);
+
+        let mut conn = Connection::open(path).map_err(fail("open the database"))?;
+        conn.busy_timeout(options.busy_timeout)
+            .map_err(fail("set the busy timeout"))?;
+        // Nothing above wrote to the file; `check` decides whether anything may.
+        let version = schema::check(&conn, path)?;
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
+            .map_err(fail("switch to WAL mode"))?;
+        conn.pragma_update(None, "synchronous", options.synchronous.pragma())
+            .map_err(fail("set synchronous"))?;
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(fail("turn on foreign keys"))?;
+        schema::migrate(&mut conn, path, version)?;
+
+        let read = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(fail("open the read connection"))?;
+        read.busy_timeout(options.busy_timeout)
+            .map_err(fail("set the busy timeout"))?;
+
+        let counters = Arc::new(Counters::default());
+        let writer = Writer::start(conn, path, options.batch_cap, Arc::clone(&counters))?;
+        Ok(Journal {
+            writer,
+            reader: Reader::new(read, path),
+            counters,
+            _lock: lock,
+        })
+    }
+
+    /// Journals a new run. Fails with [`Error::RunExists`] if the id is taken.
+    pub async fn record_run(&self, run: &RunRecord) -> Result<(), Error> {
+        self.write(Row::Run {
+            id: run.id.clone(),
+            flow: run.flow.clone(),
+            version: run.version.clone(),
+            status: run.status.as_str(),
+            input: run.input.to_string(),
+            output: run.output.as_ref().map(Value::to_string),
+            error: run.error.as_ref().map(Value::to_string),
+            created_ms: run.created_ms,
+            updated_ms: run.updated_ms,
+        })
+        .await
+    }
+
+    /// Moves `run` to a new status (with its output or error when it ends).
+    pub async fn set_status(&self, run: &str, change: &StatusChange) -> Result<(), Error> {
+        self.write(Row::Status {
+            run: run.to_owned(),
+            status: change.status.as_str(),
+            output: change.output.as_ref().map(Value::to_string),
+            error: change.error.as_ref().map(Value::to_string),
+            at_ms: change.at_ms,
+        })
+        .await
+    }
+
+    /// Journals the result of `step` of `run`; durable when this returns `Ok`.
+    ///
+    /// Recording the same result again is a no-op; a different one is
+    /// [`Error::StepConflict`]. The run must have been recorded first ([`Error::UnknownRun`]).
+    pub async fn record_step(&self, run: &str, step: &StepId, result: &Value) -> Result<(), Error> {
+        self.write(Row::Step {
+            run: run.to_owned(),
+            step: step.as_str().to_owned(),
+            result: result.to_string(),
+        })
+        .await
+    }
+
+    /// Sets (or moves) the timer of `step` of `run` to `due_ms`.
+    pub async fn add_timer(&self, run: &str, step: &StepId, due_ms: i64) -> Result<(), Error> {
+        self.write(Row::AddTimer {
+            run: run.to_owned(),
+            step: step.as_str().to_owned(),
+            due_ms,
+        })
+        .await
+    }
+
+    /// Removes the timer of `step` of `run` (fired or cancelled); no-op if there is none.
+    pub async fn remove_timer(&self, run: &str, step: &StepId) -> Result<(), Error> {
+        self.write(Row::RemoveTimer {
+            run: run.to_owned(),
+            step: step.as_str().to_owned(),
+        })
+        .await
+    }
+
+    /// Stores an accepted event, unless one with the same id is already stored.
+    pub async fn insert_event(&self, event: &NewEvent) -> Result<EventInsert, Error> {
+        let row = Row::Event {
+            id: event.id.clone(),
+            kind: event.kind.clone(),
+            subject: event.subject.clone(),
+            body: event.body.to_string(),
+            received_ms: event.received_ms,
+        };
+        match self.writer.submit(row).await? {
+            Outcome::Event(inserted) => Ok(inserted),
+            Outcome::Written => Ok(EventInsert::Duplicate),
+        }
+    }
+
+    /// Every journaled step result of `run`, by StepId (a short blocking read).
+    pub fn load_steps(&self, run: &str) -> Result<BTreeMap<String, Value>, Error> {
+        self.reader.load_steps(run)
+    }
+
+    /// Runs that are not completed, faulted or cancelled, oldest first (a blocking read).
+    pub fn unfinished_runs(&self) -> Result<Vec<RunRecord>, Error> {
+        self.reader.unfinished_runs()
+    }
+
+    /// Timers due at or before `now_ms`, earliest first (a short blocking read).
+    pub fn due_timers(&self, now_ms: i64) -> Result<Vec<DueTimer>, Error> {
+        self.reader.due_timers(now_ms)
+    }
+
+    /// When the earliest pending timer is due, if any (a short blocking read).
+    pub fn next_timer_due(&self) -> Result<Option<i64>, Error> {
+        self.reader.next_timer_due()
+    }
+
+    /// The group-commit counters so far.
+    pub fn metrics(&self) -> Metrics {
+        self.counters.snapshot()
+    }
+
+    async fn write(&self, row: Row) -> Result<(), Error> {
+        self.writer.submit(row).await.map(|_| ())
+    }
+}

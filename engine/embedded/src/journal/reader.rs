@@ -1,0 +1,162 @@
+//! Reads on their own connection, so they never queue behind the writer: a step's result,
+//! the runs to resume after a restart, and the timers that are due.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+
+use rusqlite::{Connection, Row, params};
+use serde_json::Value;
+use shopflow_core::RunStatus;
+
+use super::{DueTimer, Error, RunRecord};
+
+/// The read connection. WAL lets it read the last committed state while the writer writes.
+#[derive(Debug)]
+pub(crate) struct Reader {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+}
+
+impl Reader {
+    /// Wraps a connection opened for reading.
+    pub(crate) fn new(conn: Connection, path: &Path) -> Reader {
+        Reader {
+            conn: Mutex::new(conn),
+            path: path.to_path_buf(),
+        }
+    }
+
+    /// Every journaled step result of `run`, by StepId.
+    pub(crate) fn load_steps(&self, run: &str) -> Result<BTreeMap<String, Value>, Error> {
+        let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        let fail = |e| Error::sqlite("load step results", &self.path, &e);
+        let mut stmt = conn
+            .prepare_cached("SELECT step, result FROM steps WHERE run_id = ?1")
+            .map_err(fail)?;
+        let rows = stmt
+            .query_map(params![run], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })
+            .map_err(fail)?;
+        let mut steps = BTreeMap::new();
+        for row in rows {
+            let (step, result) = row.map_err(fail)?;
+            let value = decode(&result, || format!("result of run {run} step {step}"))?;
+            steps.insert(step, value);
+        }
+        Ok(steps)
+    }
+
+    /// Runs whose status is not final, oldest first: the ones to resume after a restart.
+    pub(crate) fn unfinished_runs(&self) -> Result<Vec<RunRecord>, Error> {
+        let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        let fail = |e| Error::sqlite("list unfinished runs", &self.path, &e);
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT id, flow, version, status, input, output, error, created_ms, updated_ms \
+                 FROM runs WHERE status NOT IN ('completed', 'faulted', 'cancelled') \
+                 ORDER BY created_ms, id",
+            )
+            .map_err(fail)?;
+        let rows = stmt.query_map([], RawRun::from_row).map_err(fail)?;
+        rows.map(|row| row.map_err(fail)?.decode()).collect()
+    }
+
+    /// Timers due at or before `now_ms`, earliest first.
+    pub(crate) fn due_timers(&self, now_ms: i64) -> Result<Vec<DueTimer>, Error> {
+        let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        let fail = |e| Error::sqlite("list due timers", &self.path, &e);
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT run_id, step, due_ms FROM timers WHERE due_ms <= ?1 \
+                 ORDER BY due_ms, run_id, step",
+            )
+            .map_err(fail)?;
+        let rows = stmt
+            .query_map(params![now_ms], |row| {
+                Ok(DueTimer {
+                    run_id: row.get(0)?,
+                    step: row.get(1)?,
+                    due_ms: row.get(2)?,
+                })
+            })
+            .map_err(fail)?;
+        rows.map(|row| row.map_err(fail)).collect()
+    }
+
+    /// When the earliest pending timer is due, if any: how long the scheduler may sleep.
+    pub(crate) fn next_timer_due(&self) -> Result<Option<i64>, Error> {
+        let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        conn.query_row("SELECT min(due_ms) FROM timers", [], |row| row.get(0))
+            .map_err(|e| Error::sqlite("find the next timer", &self.path, &e))
+    }
+}
+
+/// A `runs` row as stored, before its JSON and status are decoded.
+struct RawRun {
+    id: String,
+    flow: String,
+    version: String,
+    status: String,
+    input: String,
+    output: Option<String>,
+    error: Option<String>,
+    created_ms: i64,
+    updated_ms: i64,
+}
+
+impl RawRun {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<RawRun> {
+        Ok(RawRun {
+            id: row.get(0)?,
+            flow: row.get(1)?,
+            version: row.get(2)?,
+            status: row.get(3)?,
+            input: row.get(4)?,
+            output: row.get(5)?,
+            error: row.get(6)?,
+            created_ms: row.get(7)?,
+            updated_ms: row.get(8)?,
+        })
+    }
+
+    fn decode(self) -> Result<RunRecord, Error> {
+        let id = self.id;
+        let status = self
+            .status
+            .parse::<RunStatus>()
+            .map_err(|message| Error::Decode {
+                what: format!("status of run {id}"),
+                message,
+            })?;
+        let input = decode(&self.input, || format!("input of run {id}"))?;
+        let output = self
+            .output
+            .map(|o| decode(&o, || format!("output of run {id}")))
+            .transpose()?;
+        let error = self
+            .error
+            .map(|e| decode(&e, || format!("error of run {id}")))
+            .transpose()?;
+        Ok(RunRecord {
+            id,
+            flow: self.flow,
+            version: self.version,
+            status,
+            input,
+            output,
+            error,
+            created_ms: self.created_ms,
+            updated_ms: self.updated_ms,
+        })
+    }
+}
+
+/// Parses stored JSON; `what` names the value in the error.
+fn decode(text: &str, what: impl FnOnce() -> String) -> Result<Value, Error> {
+    serde_json::from_str(text).map_err(|e| Error::Decode {
+        what: what(),
+        message: e.to_string(),
+    })
+}

@@ -1,0 +1,337 @@
+//! The group-commit writer: one thread owns the write connection and turns everything
+//! queued into one transaction, so many runs share one fsync.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::thread::{self, JoinHandle};
+
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, ffi, params};
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+use super::metrics::Counters;
+use super::{Error, EventInsert};
+
+/// One change to journal, with its JSON already serialised by the caller's thread.
+#[derive(Debug)]
+pub(crate) enum Row {
+    /// A new run.
+    Run {
+        id: String,
+        flow: String,
+        version: String,
+        status: &'static str,
+        input: String,
+        output: Option<String>,
+        error: Option<String>,
+        created_ms: i64,
+        updated_ms: i64,
+    },
+    /// A run's new status; `None` output or error leave the stored one.
+    Status {
+        run: String,
+        status: &'static str,
+        output: Option<String>,
+        error: Option<String>,
+        at_ms: i64,
+    },
+    /// A step's result.
+    Step {
+        run: String,
+        step: String,
+        result: String,
+    },
+    /// A timer set (or moved) for a run's step.
+    AddTimer {
+        run: String,
+        step: String,
+        due_ms: i64,
+    },
+    /// A timer fired or cancelled.
+    RemoveTimer { run: String, step: String },
+    /// An accepted event.
+    Event {
+        id: String,
+        kind: String,
+        subject: Option<String>,
+        body: String,
+        received_ms: i64,
+    },
+}
+
+/// What writing a row did.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Outcome {
+    /// The row is durable.
+    Written,
+    /// The event row is durable, or was a duplicate.
+    Event(EventInsert),
+}
+
+/// A row waiting for the writer, and where to report once its batch has committed.
+struct Request {
+    row: Row,
+    ack: oneshot::Sender<Result<Outcome, Error>>,
+}
+
+/// The handle callers use; dropping it lets the writer finish what is queued and stop.
+#[derive(Debug)]
+pub(crate) struct Writer {
+    queue: Option<Sender<Request>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.row.fmt(f)
+    }
+}
+
+impl Writer {
+    /// Starts the writer thread on `conn`.
+    pub(crate) fn start(
+        conn: Connection,
+        path: &Path,
+        batch_cap: usize,
+        counters: Arc<Counters>,
+    ) -> Result<Writer, Error> {
+        let (queue, inbox) = mpsc::channel();
+        let path = path.to_path_buf();
+        let batch_cap = batch_cap.max(1);
+        let thread = thread::Builder::new()
+            .name("shopflow-journal-writer".into())
+            .spawn(move || run(conn, &path, &inbox, batch_cap, &counters))
+            .map_err(|e| Error::Sqlite {
+                op: "start the journal writer thread",
+                code: None,
+                message: e.to_string(),
+            })?;
+        Ok(Writer {
+            queue: Some(queue),
+            thread: Some(thread),
+        })
+    }
+
+    /// Queues `row` and waits until the batch that carries it has committed.
+    ///
+    /// Dropping the returned future does not withdraw the row: it is written all the same.
+    pub(crate) async fn submit(&self, row: Row) -> Result<Outcome, Error> {
+        let (ack, done) = oneshot::channel();
+        self.queue
+            .as_ref()
+            .ok_or(Error::Closed)?
+            .send(Request { row, ack })
+            .map_err(|_| Error::Closed)?;
+        done.await.map_err(|_| Error::Closed)?
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        // Closing the queue ends the writer's loop once it has drained and committed.
+        drop(self.queue.take());
+        if let Some(thread) = self.thread.take() {
+            // A panicked writer has already failed its callers with `Closed`.
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The writer thread: wait for one row, take everything else queued up to the cap, commit
+/// it as one transaction, answer every caller.
+fn run(
+    mut conn: Connection,
+    path: &Path,
+    inbox: &Receiver<Request>,
+    batch_cap: usize,
+    counters: &Counters,
+) {
+    while let Ok(first) = inbox.recv() {
+        let mut batch = vec![first];
+        while batch.len() < batch_cap {
+            match inbox.try_recv() {
+                Ok(request) => batch.push(request),
+                Err(_) => break,
+            }
+        }
+        let results = commit_batch(&mut conn, path, &batch);
+        counters.record_batch(batch.len());
+        for (request, result) in batch.into_iter().zip(results) {
+            // The caller may have stopped waiting; its row is durable all the same.
+            let _ = request.ack.send(result);
+        }
+    }
+}
+
+/// Writes the batch in one transaction. A row that breaks a rule (unknown run, conflicting
+/// step) fails alone, since SQLite undoes just that statement; a failure that aborts the
+/// transaction or the commit fails every row.
+fn commit_batch(
+    conn: &mut Connection,
+    path: &Path,
+    batch: &[Request],
+) -> Vec<Result<Outcome, Error>> {
+    let all_fail = |err: Error| batch.iter().map(|_| Err(err.clone())).collect();
+    let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => return all_fail(Error::sqlite("begin a journal batch", path, &e)),
+    };
+    let mut results = Vec::with_capacity(batch.len());
+    for request in batch {
+        let result = write_row(&tx, path, &request.row);
+        if let Err(err) = &result
+            && tx.is_autocommit()
+        {
+            return all_fail(err.clone());
+        }
+        results.push(result);
+    }
+    match tx.commit() {
+        Ok(()) => results,
+        Err(e) => all_fail(Error::sqlite("commit a journal batch", path, &e)),
+    }
+}
+
+/// Writes one row inside the batch's transaction.
+fn write_row(tx: &Transaction<'_>, path: &Path, row: &Row) -> Result<Outcome, Error> {
+    match row {
+        Row::Run {
+            id,
+            flow,
+            version,
+            status,
+            input,
+            output,
+            error,
+            created_ms,
+            updated_ms,
+        } => {
+            let changed = tx
+                .prepare_cached(
+                    "INSERT INTO runs (id, flow, version, status, input, output, error, \
+                     created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+                     ON CONFLICT (id) DO NOTHING",
+                )
+                .and_then(|mut stmt| {
+                    stmt.execute(params![
+                        id, flow, version, status, input, output, error, created_ms, updated_ms
+                    ])
+                })
+                .map_err(|e| row_error("record a run", path, id, &e))?;
+            if changed == 0 {
+                return Err(Error::RunExists { run: id.clone() });
+            }
+        }
+        Row::Status {
+            run,
+            status,
+            output,
+            error,
+            at_ms,
+        } => {
+            let changed = tx
+                .prepare_cached(
+                    "UPDATE runs SET status = ?2, output = coalesce(?3, output), \
+                     error = coalesce(?4, error), updated_ms = ?5 WHERE id = ?1",
+                )
+                .and_then(|mut stmt| stmt.execute(params![run, status, output, error, at_ms]))
+                .map_err(|e| row_error("set a run's status", path, run, &e))?;
+            if changed == 0 {
+                return Err(Error::UnknownRun { run: run.clone() });
+            }
+        }
+        Row::Step { run, step, result } => {
+            let changed = tx
+                .prepare_cached(
+                    "INSERT INTO steps (run_id, step, result) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT (run_id, step) DO NOTHING",
+                )
+                .and_then(|mut stmt| stmt.execute(params![run, step, result]))
+                .map_err(|e| row_error("record a step result", path, run, &e))?;
+            if changed == 0 {
+                check_same_result(tx, path, run, step, result)?;
+            }
+        }
+        Row::AddTimer { run, step, due_ms } => {
+            tx.prepare_cached(
+                "INSERT INTO timers (run_id, step, due_ms) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (run_id, step) DO UPDATE SET due_ms = excluded.due_ms",
+            )
+            .and_then(|mut stmt| stmt.execute(params![run, step, due_ms]))
+            .map_err(|e| row_error("add a timer", path, run, &e))?;
+        }
+        Row::RemoveTimer { run, step } => {
+            tx.prepare_cached("DELETE FROM timers WHERE run_id = ?1 AND step = ?2")
+                .and_then(|mut stmt| stmt.execute(params![run, step]))
+                .map_err(|e| row_error("remove a timer", path, run, &e))?;
+        }
+        Row::Event {
+            id,
+            kind,
+            subject,
+            body,
+            received_ms,
+        } => {
+            let changed = tx
+                .prepare_cached(
+                    "INSERT INTO events (id, type, subject, body, received_ms) \
+                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO NOTHING",
+                )
+                .and_then(|mut stmt| stmt.execute(params![id, kind, subject, body, received_ms]))
+                .map_err(|e| Error::sqlite("insert an event", path, &e))?;
+            let inserted = if changed == 0 {
+                EventInsert::Duplicate
+            } else {
+                EventInsert::Inserted {
+                    seq: tx.last_insert_rowid(),
+                }
+            };
+            return Ok(Outcome::Event(inserted));
+        }
+    }
+    Ok(Outcome::Written)
+}
+
+/// A step journaled twice is fine when the result is the same (a retried write) and a
+/// determinism bug when it differs.
+fn check_same_result(
+    tx: &Transaction<'_>,
+    path: &Path,
+    run: &str,
+    step: &str,
+    result: &str,
+) -> Result<(), Error> {
+    let stored: Option<String> = tx
+        .prepare_cached("SELECT result FROM steps WHERE run_id = ?1 AND step = ?2")
+        .and_then(|mut stmt| stmt.query_row(params![run, step], |r| r.get(0)).optional())
+        .map_err(|e| Error::sqlite("read a step result", path, &e))?;
+    let same = stored.is_some_and(|stored| {
+        stored == result
+            || serde_json::from_str::<Value>(&stored).ok()
+                == serde_json::from_str::<Value>(result).ok()
+    });
+    if same {
+        Ok(())
+    } else {
+        Err(Error::StepConflict {
+            run: run.to_owned(),
+            step: step.to_owned(),
+        })
+    }
+}
+
+/// A failed row write; a foreign-key failure means the run was never recorded.
+fn row_error(op: &'static str, path: &Path, run: &str, err: &rusqlite::Error) -> Error {
+    match err {
+        rusqlite::Error::SqliteFailure(e, _)
+            if e.extended_code == ffi::SQLITE_CONSTRAINT_FOREIGNKEY =>
+        {
+            Error::UnknownRun {
+                run: run.to_owned(),
+            }
+        }
+        _ => Error::sqlite(op, path, err),
+    }
+}
