@@ -3,7 +3,9 @@
 //! [`MemoryContext`] keeps a run's journal, timers and events in memory: it is what
 //! `shopflow run` uses for dry runs and what the conformance kit runs on.
 
+pub mod durable;
 pub mod journal;
 mod memory;
 
+pub use durable::{Clock, ManualClock, SqliteContext, Store, SystemClock};
 pub use memory::{FlowCatalog, MemoryContext};

@@ -1,7 +1,7 @@
 //! Flow directives: `then` targets must exist in their own list; tasks nothing leads to are flagged.
 
 use crate::diagnostic::{Code, Pos, did_you_mean};
-use crate::model::{FlowDirective, NamedTask, TaskKind};
+use crate::model::FlowDirective;
 use crate::parse::{Ctx, child};
 use crate::yaml::{Node, Value};
 
@@ -95,22 +95,102 @@ pub(crate) fn check_targets(ctx: &mut Ctx, items: &[Node], pointer: &str) -> boo
     all_found
 }
 
-/// Warns about tasks of a parsed list that nothing leads to.
-pub(crate) fn check_reachable(ctx: &mut Ctx, tasks: &[NamedTask]) {
-    for i in unreachable(tasks) {
-        let t = &tasks[i];
+/// How one task of a list can pass control on, read from its YAML.
+struct Exits {
+    name: String,
+    /// Has an `if`: when skipped it continues with the next task.
+    conditional: bool,
+    /// Its `then` (absent means `continue`).
+    then: Option<String>,
+    /// For a `switch`: each case's `then`, and whether there is a default case.
+    switch: Option<(Vec<String>, bool)>,
+}
+
+impl Exits {
+    /// `None` when the task is too malformed to tell where it goes.
+    fn read(name: &str, body: &Node) -> Option<Exits> {
+        let mut out = Exits {
+            name: name.to_owned(),
+            conditional: false,
+            then: None,
+            switch: None,
+        };
+        let Value::Map(fields) = &body.value else {
+            return None;
+        };
+        for (k, v) in fields {
+            match (k.name.as_str(), &v.value) {
+                ("if", _) => out.conditional = true,
+                ("then", Value::Str(s)) => out.then = Some(s.clone()),
+                ("switch", Value::Seq(cases)) => {
+                    let mut thens = Vec::new();
+                    let mut has_default = false;
+                    for case in cases {
+                        let Value::Map(c) = &case.value else {
+                            return None;
+                        };
+                        let [(_, case_body)] = c.as_slice() else {
+                            return None;
+                        };
+                        let Value::Map(cf) = &case_body.value else {
+                            return None;
+                        };
+                        has_default |= !cf.iter().any(|(ck, _)| ck.name == "when");
+                        match cf
+                            .iter()
+                            .find(|(ck, _)| ck.name == "then")
+                            .map(|(_, cv)| cv.as_str())
+                        {
+                            Some(Some(then)) => thens.push(then.to_owned()),
+                            _ => return None,
+                        }
+                    }
+                    out.switch = Some((thens, has_default));
+                }
+                _ => {}
+            }
+        }
+        Some(out)
+    }
+}
+
+/// Warns about tasks of a list that no path from its first task reaches. Read from the YAML, so
+/// it works even when a sibling task has errors of its own.
+pub(crate) fn check_reachable(ctx: &mut Ctx, items: &[Node], pointer: &str) {
+    let mut tasks = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        match &item.value {
+            Value::Map(entry) if entry.len() == 1 => {
+                let (key, body) = &entry[0];
+                // A task whose exits cannot be read could lead anywhere: say nothing.
+                let Some(exits) = Exits::read(&key.name, body) else {
+                    return;
+                };
+                tasks.push((
+                    exits,
+                    key.pos,
+                    child(&child(pointer, &i.to_string()), &key.name),
+                ));
+            }
+            // A malformed entry has no known exits; say nothing about the list.
+            _ => return,
+        }
+    }
+    let exits: Vec<&Exits> = tasks.iter().map(|(e, _, _)| e).collect();
+    for i in unreachable(&exits) {
+        let (exits, pos, task_pointer) = &tasks[i];
         ctx.error_help(
             Code::UnreachableTask,
-            t.pos,
-            &t.pointer,
-            format!("task `{}` can never run", t.name),
+            *pos,
+            task_pointer,
+            format!("task `{}` can never run", exits.name),
             "no path leads here: the tasks before it end with `then: end`, `exit` or a jump past it, and no `then` names it; remove it or jump to it",
         );
     }
 }
 
 /// Indices of tasks that no path from the first task reaches.
-fn unreachable(tasks: &[NamedTask]) -> Vec<usize> {
+fn unreachable(tasks: &[&Exits]) -> Vec<usize> {
     let index = |name: &str| tasks.iter().position(|t| t.name == name);
     let mut seen = vec![false; tasks.len()];
     let mut todo = vec![0usize];
@@ -119,23 +199,23 @@ fn unreachable(tasks: &[NamedTask]) -> Vec<usize> {
             continue;
         }
         seen[i] = true;
-        let task = &tasks[i].task;
-        let mut directives: Vec<&FlowDirective> = Vec::new();
+        let task = tasks[i];
+        let mut directives: Vec<&str> = Vec::new();
         // A task skipped by its `if` continues with the next task.
-        let mut falls_through = task.if_.is_some();
-        if let TaskKind::Switch(cases) = &task.kind {
-            directives.extend(cases.iter().map(|c| &c.then));
+        let mut falls_through = task.conditional;
+        if let Some((cases, has_default)) = &task.switch {
+            directives.extend(cases.iter().map(String::as_str));
             // With no default case, an unmatched switch follows its own `then`.
-            if cases.iter().all(|c| c.when.is_some()) {
-                directives.push(task.then.as_ref().unwrap_or(&FlowDirective::Continue));
+            if !has_default {
+                directives.push(task.then.as_deref().unwrap_or("continue"));
             }
         } else {
-            directives.push(task.then.as_ref().unwrap_or(&FlowDirective::Continue));
+            directives.push(task.then.as_deref().unwrap_or("continue"));
         }
         for d in directives {
-            match d {
+            match FlowDirective::parse(d) {
                 FlowDirective::Continue => falls_through = true,
-                FlowDirective::Goto(name) => todo.extend(index(name)),
+                FlowDirective::Goto(name) => todo.extend(index(&name)),
                 FlowDirective::Exit | FlowDirective::End => {}
             }
         }

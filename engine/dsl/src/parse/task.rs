@@ -116,8 +116,8 @@ pub(crate) fn task_list(ctx: &mut Ctx, node: &Node, pointer: &str) -> Option<Tas
     // A list with a broken jump would also get "unreachable" warnings for the tasks the jump
     // meant to reach; the error alone says it better.
     let jumps_ok = crate::parse::jumps::check_targets(ctx, items, pointer);
-    if ok && jumps_ok {
-        crate::parse::jumps::check_reachable(ctx, &tasks);
+    if jumps_ok {
+        crate::parse::jumps::check_reachable(ctx, items, pointer);
     }
     ok.then_some(tasks)
 }

@@ -1,0 +1,13 @@
+//! The durable context on the SQLite journal: [`SqliteContext`] runs one flow run against a
+//! [`Store`], journaling every call result, clock read, random number, decision, timer and
+//! event before the flow sees it, so a run replayed after a restart takes the same path
+//! without executing anything again.
+
+mod clock;
+mod context;
+mod record;
+mod store;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use context::SqliteContext;
+pub use store::Store;

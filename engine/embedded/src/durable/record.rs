@@ -1,0 +1,72 @@
+//! How each kind of step result is journaled: a small JSON envelope per kind, so a replay
+//! reads back exactly what the first execution returned.
+//!
+//! | step          | journaled as                                              |
+//! |---------------|-----------------------------------------------------------|
+//! | call, child   | `{"ok": v}` or `{"err": error, "retryable": bool}`        |
+//! | now           | `{"now": ms}`                                             |
+//! | random        | `{"random": n}`                                           |
+//! | decide        | `{"decided": v}`                                          |
+//! | sleep         | `{"due_ms": ms}`, then `{"fired": true}` at `<step>:fired` |
+//! | emit          | `{"emitted": event}`                                      |
+//! | next_event    | `{"received": event, "consumed_event_id": id}`            |
+
+use serde_json::{Value, json};
+use shopflow_core::{CloudEvent, ErrorKind, StepId, WorkflowError};
+
+/// A call's (or child run's) result as journaled.
+pub(crate) fn outcome(result: &Result<Value, WorkflowError>) -> Value {
+    match result {
+        Ok(v) => json!({ "ok": v }),
+        Err(e) => json!({
+            "err": serde_json::to_value(e).unwrap_or(Value::Null),
+            "retryable": e.retryable,
+        }),
+    }
+}
+
+/// A journaled call result back as the flow saw it, retryable flag included.
+pub(crate) fn read_outcome(stored: &Value) -> Result<Value, WorkflowError> {
+    if let Some(ok) = stored.get("ok") {
+        return Ok(ok.clone());
+    }
+    let retryable = stored
+        .get("retryable")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let err = stored.get("err").cloned().unwrap_or(Value::Null);
+    match serde_json::from_value::<WorkflowError>(err) {
+        Ok(e) => Err(e.retryable(retryable)),
+        Err(e) => Err(unreadable(&e.to_string())),
+    }
+}
+
+/// A scalar envelope (`now`, `random`, `due_ms`, `decided`).
+pub(crate) fn field<'a>(stored: &'a Value, name: &str) -> Option<&'a Value> {
+    stored.get(name)
+}
+
+/// The journaled event of a `listen` step.
+pub(crate) fn received(event: &CloudEvent) -> Value {
+    let id = event.get("id").cloned().unwrap_or(Value::Null);
+    json!({ "received": event, "consumed_event_id": id })
+}
+
+/// The step under which a timer's firing is journaled.
+pub(crate) fn fired_step(step: &StepId) -> StepId {
+    step.op("fired")
+}
+
+/// The error for a journal that cannot be read or written.
+pub(crate) fn journal_error(what: &str, detail: &str) -> WorkflowError {
+    WorkflowError::new(ErrorKind::Runtime, "Journal unavailable")
+        .with_detail(format!("{what}: {detail}"))
+        .retryable(true)
+}
+
+/// The error for a journaled result this build cannot read.
+fn unreadable(detail: &str) -> WorkflowError {
+    WorkflowError::new(ErrorKind::Runtime, "Unreadable journal entry")
+        .with_detail(detail.to_owned())
+        .retryable(false)
+}
