@@ -1,0 +1,161 @@
+//! The command-line contract other tools rely on (DESIGN.md): output streams and exit statuses
+//! of `validate`, `run`, `graph`, `explain` and `schema`, run as a user runs them.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+
+fn data(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/cli")
+        .join(name)
+}
+
+fn shopflow(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_shopflow"))
+        .args(args)
+        .output()
+        .expect("run shopflow")
+}
+
+fn stdout_json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+#[test]
+fn validate_exits_0_for_valid_and_1_with_compiler_style_problems() {
+    let ok = data("ok.yaml");
+    let out = shopflow(&["validate", ok.to_str().unwrap_or_default()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let bad = data("invalid.yaml");
+    let bad = bad.to_str().unwrap_or_default();
+    let out = shopflow(&["validate", ok.to_str().unwrap_or_default(), bad]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{bad}:4:7: error[SW0101]: unknown key `cal` in a task\n  help: did you mean `call`?"
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn run_prints_the_output_and_exits_0() {
+    let out = shopflow(&[
+        "run",
+        data("ok.yaml").to_str().unwrap_or_default(),
+        "--input",
+        r#"{"name": "小明"}"#,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout_json(&out), json!({"message": "你好 小明"}));
+}
+
+#[test]
+fn run_prints_the_error_and_exits_1_when_the_flow_faults() {
+    let out = shopflow(&["run", data("faults.yaml").to_str().unwrap_or_default()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stdout_json(&out),
+        json!({
+            "type": "https://shopflow.dev/errors/out-of-stock",
+            "status": 409,
+            "title": "Out of stock",
+            "instance": "/do/0/check"
+        })
+    );
+}
+
+#[test]
+fn run_exits_2_for_an_invalid_definition_or_input() {
+    let out = shopflow(&["run", data("invalid.yaml").to_str().unwrap_or_default()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error[SW0101]"));
+
+    let out = shopflow(&[
+        "run",
+        data("ok.yaml").to_str().unwrap_or_default(),
+        "--input",
+        "{not json",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the input is not JSON"));
+}
+
+#[test]
+fn run_mocks_functions_and_runs_subflows() {
+    let ok = data("ok.yaml");
+    let out = shopflow(&[
+        "run",
+        ok.to_str().unwrap_or_default(),
+        "--input",
+        r#"{"name": "x"}"#,
+        "--mock",
+        r#"echo={"mocked":true}"#,
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout_json(&out), json!({"mocked": true}));
+
+    let parent = data("parent.yaml");
+    let args = [
+        "run",
+        parent.to_str().unwrap_or_default(),
+        "--flow",
+        ok.to_str().unwrap_or_default(),
+        "--input",
+        r#"{"who": "小红"}"#,
+    ];
+    let out = shopflow(&args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout_json(&out), json!({"message": "你好 小红"}));
+}
+
+#[test]
+fn graph_explain_and_schema_print_to_stdout() {
+    let ok = data("ok.yaml");
+    let ok = ok.to_str().unwrap_or_default();
+    let out = shopflow(&["graph", ok]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("flowchart"));
+    let out = shopflow(&["graph", ok, "--format", "dot"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("digraph"));
+    let out = shopflow(&["explain", ok]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("greet"));
+    let out = shopflow(&["graph", data("invalid.yaml").to_str().unwrap_or_default()]);
+    assert_eq!(out.status.code(), Some(2));
+
+    let out = shopflow(&["schema"]);
+    assert_eq!(out.status.code(), Some(0));
+    let schema = stdout_json(&out);
+    let text = schema.to_string();
+    assert!(
+        text.contains("\"noop\"") && text.contains("\"echo\""),
+        "built-in functions listed"
+    );
+}
