@@ -14,3 +14,6 @@ $bin explain "$sample"
 echo
 echo "== shopflow graph $sample --format mermaid"
 $bin graph "$sample" --format mermaid
+echo
+echo "== shopflow run $sample (a small order: no thank-you, straight to record)"
+$bin run "$sample" --input '{"orderId": "T1001", "amount": 99}'

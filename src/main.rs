@@ -63,6 +63,33 @@ enum Command {
         #[arg(long = "flow", value_name = "FILE")]
         flows: Vec<PathBuf>,
     },
+    /// Measure the durable engine on a synthetic workload; the last stdout line is JSON.
+    ///
+    /// Early: only `--workload chain` runs today (on the SQLite context, without the run
+    /// scheduler); the other workloads exit 2 until the engine exists.
+    Bench {
+        /// Workload shape.
+        #[arg(long, value_enum)]
+        workload: commands::bench::Workload,
+        /// Runs to start.
+        #[arg(long, default_value_t = 2000)]
+        runs: usize,
+        /// No-op steps per run.
+        #[arg(long, default_value_t = 10)]
+        steps: usize,
+        /// Runs in flight at most.
+        #[arg(long, default_value_t = 50)]
+        concurrency: usize,
+        /// A fresh database file to journal to (a temporary one unless given).
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
+        /// SQLite `synchronous` for the journal and the disk probe.
+        #[arg(long, value_enum, default_value_t = commands::bench::Durability::Full)]
+        synchronous: commands::bench::Durability,
+        /// Print the summary as one JSON object on the last stdout line.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Diagram formats.
@@ -98,6 +125,23 @@ fn main() -> ExitCode {
             input_file,
             mocks,
             flows,
+        }),
+        Command::Bench {
+            workload,
+            runs,
+            steps,
+            concurrency,
+            db,
+            synchronous,
+            json,
+        } => commands::bench::run(&commands::bench::BenchArgs {
+            workload,
+            runs,
+            steps,
+            concurrency,
+            db,
+            synchronous,
+            json,
         }),
     }
 }

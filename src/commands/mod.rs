@@ -1,5 +1,6 @@
 //! One module per subcommand, plus what they share: reading a flow file and reporting problems.
 
+pub mod bench;
 pub mod explain;
 pub mod graph;
 pub mod run;
