@@ -105,9 +105,13 @@ struct ChainResult {
 /// that is not available yet or unusable arguments.
 pub fn run(args: &BenchArgs) -> ExitCode {
     if args.workload != Workload::Chain {
+        let name = args
+            .workload
+            .to_possible_value()
+            .map(|v| v.get_name().to_owned())
+            .unwrap_or_default();
         eprintln!(
-            "error: the {:?} workload is not available yet: it needs the run scheduler; only `--workload chain` runs today",
-            args.workload
+            "error: the {name} workload is not available yet: it comes with the run scheduler; only `--workload chain` runs today"
         );
         return ExitCode::from(EXIT_INVALID_DEFINITION);
     }
@@ -174,7 +178,11 @@ fn bench_chain(args: &BenchArgs) -> Result<ExitCode, String> {
     let peak_rss_mb = peak_rss_mb().unwrap_or(f64::NAN);
 
     println!("engine: {ENGINE}");
-    println!("database: {} (synchronous={})", db.display(), args.synchronous.name());
+    println!(
+        "database: {} (synchronous={})",
+        db.display(),
+        args.synchronous.name()
+    );
     println!(
         "chain: {} runs x {} noop steps, {} in flight: {completed} completed, {} failed in {wall:.3} s",
         args.runs, args.steps, args.concurrency, result.failed
