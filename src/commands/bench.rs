@@ -15,7 +15,7 @@ use shopflow_dsl::Workflow;
 use shopflow_embedded::journal::{Options, Synchronous};
 use shopflow_embedded::{FlowCatalog, SqliteContext, Store};
 use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
+use tokio::task::{JoinError, JoinSet};
 
 use crate::commands::EXIT_INVALID_DEFINITION;
 
@@ -239,6 +239,19 @@ fn bench_chain(args: &BenchArgs) -> Result<ExitCode, String> {
     })
 }
 
+impl ChainResult {
+    /// Counts one finished run: its latency, or its failure.
+    fn record(&mut self, joined: Result<Result<f64, String>, JoinError>) {
+        match joined.map_err(|e| e.to_string()).and_then(|r| r) {
+            Ok(ms) => self.latencies_ms.push(ms),
+            Err(e) => {
+                self.failed += 1;
+                self.first_error.get_or_insert(e);
+            }
+        }
+    }
+}
+
 /// Runs `args.runs` runs of `workflow`, at most `args.concurrency` at a time.
 async fn run_chain(
     args: &BenchArgs,
@@ -251,7 +264,18 @@ async fn run_chain(
     let mut tasks = JoinSet::new();
     let cpu_before = cpu_seconds().unwrap_or(0.0);
     let started = Instant::now();
+    let mut result = ChainResult {
+        latencies_ms: Vec::with_capacity(args.runs),
+        failed: 0,
+        first_error: None,
+        wall: Duration::ZERO,
+        cpu_seconds: 0.0,
+    };
     for i in 0..args.runs {
+        // Reap finished runs as we go: a finished task's memory is held until it is joined.
+        while let Some(joined) = tasks.try_join_next() {
+            result.record(joined);
+        }
         let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
             break;
         };
@@ -274,21 +298,8 @@ async fn run_chain(
             Ok::<f64, String>(begun.elapsed().as_secs_f64() * 1000.0)
         });
     }
-    let mut result = ChainResult {
-        latencies_ms: Vec::with_capacity(args.runs),
-        failed: 0,
-        first_error: None,
-        wall: Duration::ZERO,
-        cpu_seconds: 0.0,
-    };
     while let Some(joined) = tasks.join_next().await {
-        match joined.map_err(|e| e.to_string()).and_then(|r| r) {
-            Ok(ms) => result.latencies_ms.push(ms),
-            Err(e) => {
-                result.failed += 1;
-                result.first_error.get_or_insert(e);
-            }
-        }
+        result.record(joined);
     }
     result.wall = started.elapsed();
     result.cpu_seconds = cpu_seconds().unwrap_or(0.0) - cpu_before;

@@ -63,7 +63,7 @@ pub async fn run_workflow<D: Durable>(
     durable: &D,
     options: RunOptions,
 ) -> Result<Value, WorkflowError> {
-    let started = if wf.definition.to_string().contains("$workflow") {
+    let started = if wf.uses_workflow_descriptor {
         datetime_descriptor(durable.now(&StepId::task("", ":start")).await)
     } else {
         Value::Null

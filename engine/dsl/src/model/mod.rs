@@ -48,6 +48,8 @@ pub struct Workflow {
     pub evaluate: Evaluate,
     /// The definition as written, for `$workflow.definition`.
     pub definition: std::sync::Arc<serde_json::Value>,
+    /// Whether any expression reads `$workflow` (its `startedAt` costs a durable clock read).
+    pub uses_workflow_descriptor: bool,
 }
 
 /// The `document` block.

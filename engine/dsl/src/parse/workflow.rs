@@ -49,6 +49,7 @@ pub(crate) fn parse_workflow(ctx: &mut Ctx, root: &Node) -> Option<Workflow> {
     let output = f.take("output").map(|(n, p)| output(ctx, n, &p));
     let schedule = f.take("schedule").map(|(n, p)| schedule(ctx, n, &p));
     f.finish(ctx);
+    let definition = root.to_json();
     Some(Workflow {
         document: document?,
         input: flatten(input)?,
@@ -58,7 +59,8 @@ pub(crate) fn parse_workflow(ctx: &mut Ctx, root: &Node) -> Option<Workflow> {
         output: flatten(output)?,
         schedule: flatten(schedule)?,
         evaluate: evaluate?,
-        definition: std::sync::Arc::new(root.to_json()),
+        uses_workflow_descriptor: definition.to_string().contains("$workflow"),
+        definition: std::sync::Arc::new(definition),
     })
 }
 
