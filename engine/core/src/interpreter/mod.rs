@@ -63,8 +63,15 @@ pub async fn run_workflow<D: Durable>(
     durable: &D,
     options: RunOptions,
 ) -> Result<Value, WorkflowError> {
-    let started = if wf.uses_workflow_descriptor {
-        datetime_descriptor(durable.now(&StepId::task("", ":start")).await)
+    // The descriptor copies the definition and the input: built only when an expression reads it.
+    let workflow = if wf.uses_workflow_descriptor {
+        let started = datetime_descriptor(durable.now(&StepId::task("", ":start")).await);
+        json!({
+            "id": options.run_id,
+            "definition": &*wf.definition,
+            "input": options.input,
+            "startedAt": started,
+        })
     } else {
         Value::Null
     };
@@ -76,12 +83,7 @@ pub async fn run_workflow<D: Durable>(
         vars: RunVars {
             context: Mutex::new(json!({})),
             secrets: options.secrets,
-            workflow: json!({
-                "id": options.run_id,
-                "definition": &*wf.definition,
-                "input": options.input,
-                "startedAt": started,
-            }),
+            workflow,
             runtime: json!({"name": "shopflow", "version": env!("CARGO_PKG_VERSION")}),
             mode: wf.evaluate.mode,
         },
