@@ -62,6 +62,28 @@ enum Command {
         /// Another flow that `run.workflow` may start (repeatable).
         #[arg(long = "flow", value_name = "FILE")]
         flows: Vec<PathBuf>,
+        /// Run on this database file (kept afterwards) instead of a temporary one.
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
+    },
+    /// Serve the REST API on the embedded engine: flows, runs, events, /metrics, /healthz.
+    ///
+    /// Unfinished runs resume at start. SIGTERM or Ctrl-C stops taking work, lets calls in
+    /// flight finish for up to --grace seconds and parks the rest for the next start.
+    /// `SHOPFLOW_ADMIN_TOKEN` seeds an admin API token.
+    Serve {
+        /// The database file (created if missing).
+        #[arg(long, value_name = "PATH", default_value = "shopflow.db")]
+        db: PathBuf,
+        /// Address to listen on.
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// Seconds calls in flight may take to finish at shutdown.
+        #[arg(long, value_name = "SECS", default_value_t = 10)]
+        grace: u64,
+        /// Days to keep ended runs and events (0 keeps them forever).
+        #[arg(long, value_name = "DAYS", default_value_t = 30)]
+        retention_days: u32,
     },
     /// Measure the durable engine on a synthetic workload; the last stdout line is JSON.
     ///
@@ -101,6 +123,18 @@ enum GraphFormat {
     Dot,
 }
 
+/// Logs to stderr at `default` level unless `SHOPFLOW_LOG` (or `RUST_LOG`) says otherwise.
+pub(crate) fn init_logging(default: &str) {
+    let filter = std::env::var("SHOPFLOW_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| default.to_owned());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -119,12 +153,28 @@ fn main() -> ExitCode {
             input_file,
             mocks,
             flows,
-        } => commands::run::run(commands::run::RunArgs {
-            file,
-            input,
-            input_file,
-            mocks,
-            flows,
+            db,
+        } => {
+            init_logging("warn");
+            commands::run::run(commands::run::RunArgs {
+                file,
+                input,
+                input_file,
+                mocks,
+                flows,
+                db,
+            })
+        }
+        Command::Serve {
+            db,
+            listen,
+            grace,
+            retention_days,
+        } => commands::serve::run(&commands::serve::ServeArgs {
+            db,
+            listen,
+            grace: std::time::Duration::from_secs(grace),
+            retention_days,
         }),
         Command::Bench {
             workload,

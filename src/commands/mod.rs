@@ -5,6 +5,7 @@ pub mod explain;
 pub mod graph;
 pub mod run;
 pub mod schema;
+pub mod serve;
 pub mod validate;
 
 use std::path::Path;
@@ -77,4 +78,27 @@ pub fn load_valid(path: &Path) -> Result<Loaded, ExitCode> {
             Err(ExitCode::from(EXIT_INVALID_DEFINITION))
         }
     }
+}
+
+/// `$secrets`: each name in `use.secrets` from `SHOPFLOW_SECRET_<NAME>` (upper case, other
+/// characters as `_`); JSON values are parsed, anything else is a string.
+pub fn secrets_from_env(names: &[String]) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    for name in names {
+        let var: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        if let Ok(raw) = std::env::var(format!("SHOPFLOW_SECRET_{var}")) {
+            let value = serde_json::from_str(&raw).unwrap_or(serde_json::Value::String(raw));
+            out.insert(name.clone(), value);
+        }
+    }
+    serde_json::Value::Object(out)
 }

@@ -6,9 +6,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use serde_json::Value;
-use shopflow_embedded::{FlowCatalog, MemoryContext};
+use shopflow_core::RunStatus;
+use shopflow_embedded::{Engine, EngineError, EngineOptions};
 
-use crate::commands::{EXIT_INVALID_DEFINITION, load_valid, registry};
+use crate::commands::{
+    EXIT_INVALID_DEFINITION, builtin_names, load_valid, print_diagnostics, registry,
+    secrets_from_env,
+};
 
 /// What `shopflow run` was asked to do.
 pub struct RunArgs {
@@ -22,6 +26,8 @@ pub struct RunArgs {
     pub mocks: Vec<String>,
     /// More flows that `run.workflow` may start.
     pub flows: Vec<PathBuf>,
+    /// The database to run on (a temporary one unless given).
+    pub db: Option<PathBuf>,
 }
 
 /// Runs the flow; see the module docs for the exit status.
@@ -51,16 +57,6 @@ pub fn run(args: RunArgs) -> ExitCode {
             }
         }
     }
-    let workflow = Arc::new(loaded.workflow);
-    let mut catalog = FlowCatalog::default();
-    catalog.add(Arc::clone(&workflow));
-    for path in &args.flows {
-        match load_valid(path) {
-            Ok(l) => catalog.add(Arc::new(l.workflow)),
-            Err(code) => return code,
-        }
-    }
-    let secrets = secrets_from_env(&workflow.uses.secrets);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -71,12 +67,90 @@ pub fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let run_id = format!("run-{}", std::process::id());
-    let ctx = MemoryContext::new(&run_id, functions, catalog);
-    let result = runtime.block_on(ctx.run(&workflow, input, secrets));
-    let (value, code) = match result {
-        Ok(output) => (output, ExitCode::SUCCESS),
-        Err(error) => (error.to_json(), ExitCode::from(1)),
+    runtime.block_on(run_on_engine(&args, &loaded.workflow, input, functions))
+}
+
+/// Deploys the flow (and `--flow` files) on an engine over `--db` or a temporary database,
+/// starts one run and waits for its end.
+async fn run_on_engine(
+    args: &RunArgs,
+    workflow: &shopflow_dsl::Workflow,
+    input: Value,
+    functions: shopflow_core::FunctionRegistry,
+) -> ExitCode {
+    // The temporary directory lives until the run has ended.
+    let temp = match tempfile::TempDir::new() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot make a temporary directory: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let db = args
+        .db
+        .clone()
+        .unwrap_or_else(|| temp.path().join("run.db"));
+    let options = EngineOptions {
+        secrets: Arc::new(|wf: &shopflow_dsl::Workflow| secrets_from_env(&wf.uses.secrets)),
+        schedules: false,
+        ..EngineOptions::default()
+    };
+    let engine = match Engine::open(&db, options, functions, builtin_names()) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    for path in std::iter::once(&args.file).chain(&args.flows) {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("{}: error: cannot read the file: {e}", path.display());
+                return ExitCode::from(EXIT_INVALID_DEFINITION);
+            }
+        };
+        match engine.deploy(&text).await {
+            Ok(_) => {}
+            Err(EngineError::Invalid(diags)) => {
+                print_diagnostics(path, &diags);
+                return ExitCode::from(EXIT_INVALID_DEFINITION);
+            }
+            Err(e) => {
+                eprintln!("{}: error: {e}", path.display());
+                return ExitCode::from(EXIT_INVALID_DEFINITION);
+            }
+        }
+    }
+    let d = &workflow.document;
+    let flow = format!("{}/{}:{}", d.namespace, d.name, d.version);
+    let id = match engine.start(&flow, input).await {
+        Ok(id) => id,
+        Err(e) => {
+            eprintln!("error: cannot start the run: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let view = match engine.wait(&id).await {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let record = view.record;
+    let (value, code) = match record.status {
+        RunStatus::Completed => (record.output.unwrap_or(Value::Null), ExitCode::SUCCESS),
+        RunStatus::Faulted => (record.error.unwrap_or(Value::Null), ExitCode::from(1)),
+        other => {
+            eprintln!(
+                "error: run {id} stopped {}: {}",
+                other.as_str(),
+                view.paused
+                    .unwrap_or_else(|| "see the log above".to_owned())
+            );
+            return ExitCode::from(1);
+        }
     };
     println!(
         "{}",
@@ -97,27 +171,4 @@ fn read_input(args: &RunArgs) -> Result<Value, String> {
 
 fn read(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
-}
-
-/// `$secrets`: each name in `use.secrets` from `SHOPFLOW_SECRET_<NAME>` (upper case, other
-/// characters as `_`); JSON values are parsed, anything else is a string.
-fn secrets_from_env(names: &[String]) -> Value {
-    let mut out = serde_json::Map::new();
-    for name in names {
-        let var: String = name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_uppercase()
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        if let Ok(raw) = std::env::var(format!("SHOPFLOW_SECRET_{var}")) {
-            let value = serde_json::from_str(&raw).unwrap_or(Value::String(raw));
-            out.insert(name.clone(), value);
-        }
-    }
-    Value::Object(out)
 }

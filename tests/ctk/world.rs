@@ -243,7 +243,7 @@ impl FlowWorld {
             .collect::<Vec<_>>();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         let workflow = load(&definition, &names);
-        let mut catalog = FlowCatalog::default();
+        let catalog = FlowCatalog::default();
         for sub in &self.subflows {
             catalog.add(Arc::new(load(sub, &names)));
         }

@@ -33,6 +33,14 @@ pub trait Function: Send + Sync {
 
     /// One line for `shopflow schema` and the docs.
     fn summary(&self) -> &'static str;
+
+    /// Whether a call changes or reveals anything outside the run. A durable backend makes
+    /// every earlier result of the run durable before such a call starts; a call without
+    /// effects (a pure computation) may run before its predecessors' results are on disk,
+    /// because repeating it after a crash is harmless. Defaults to `true`.
+    fn has_effects(&self) -> bool {
+        true
+    }
 }
 
 /// The functions available to a run, by name.
@@ -72,6 +80,12 @@ impl FunctionRegistry {
             .iter()
             .map(|(k, f)| (k.as_str(), f.summary()))
             .collect()
+    }
+
+    /// Whether calling `name` has effects outside the run (see [`Function::has_effects`]);
+    /// mocked and unknown functions have none.
+    pub fn has_effects(&self, name: &str) -> bool {
+        !self.mocks.contains_key(name) && self.functions.get(name).is_some_and(|f| f.has_effects())
     }
 
     /// Runs `name`.
@@ -115,6 +129,10 @@ impl Function for Noop {
     fn summary(&self) -> &'static str {
         "Does nothing and returns null; for tests and benchmarks."
     }
+
+    fn has_effects(&self) -> bool {
+        false
+    }
 }
 
 /// `echo`: returns its arguments.
@@ -131,5 +149,9 @@ impl Function for Echo {
 
     fn summary(&self) -> &'static str {
         "Returns its `with` arguments as its output."
+    }
+
+    fn has_effects(&self) -> bool {
+        false
     }
 }

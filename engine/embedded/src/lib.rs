@@ -4,8 +4,10 @@
 //! `shopflow run` uses for dry runs and what the conformance kit runs on.
 
 pub mod durable;
+pub mod engine;
 pub mod journal;
 mod memory;
 
 pub use durable::{Clock, ManualClock, SqliteContext, Store, SystemClock};
+pub use engine::{Engine, EngineError, EngineOptions, FlowInfo, Published, RunView};
 pub use memory::{FlowCatalog, MemoryContext};

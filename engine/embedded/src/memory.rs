@@ -18,9 +18,10 @@ use tokio::sync::Notify;
 type Versions = Vec<(semver_key::Key, Arc<Workflow>)>;
 
 /// Flows a run may start as children (`run.workflow`), by namespace, name and version.
+/// Clones share one catalog, so a flow deployed later is visible to every holder.
 #[derive(Clone, Default)]
 pub struct FlowCatalog {
-    flows: BTreeMap<(String, String), Versions>,
+    flows: Arc<std::sync::RwLock<BTreeMap<(String, String), Versions>>>,
 }
 
 mod semver_key {
@@ -39,22 +40,40 @@ mod semver_key {
 }
 
 impl FlowCatalog {
-    /// Adds a flow.
-    pub fn add(&mut self, wf: Arc<Workflow>) {
+    /// Adds a flow (replacing one with the same namespace, name and version).
+    pub fn add(&self, wf: Arc<Workflow>) {
         let d = &wf.document;
-        let list = self
-            .flows
+        let mut flows = self.flows.write().unwrap_or_else(PoisonError::into_inner);
+        let list = flows
             .entry((d.namespace.clone(), d.name.clone()))
             .or_default();
+        list.retain(|(_, old)| old.document.version != d.version);
         list.push((semver_key::Key::new(&d.version), Arc::clone(&wf)));
         list.sort_by(|a, b| a.0.cmp(&b.0));
     }
 
+    /// Every flow, each name's versions lowest first.
+    pub fn all(&self) -> Vec<Arc<Workflow>> {
+        let flows = self.flows.read().unwrap_or_else(PoisonError::into_inner);
+        flows
+            .values()
+            .flat_map(|list| list.iter().map(|(_, wf)| Arc::clone(wf)))
+            .collect()
+    }
+
+    /// The newest version of every flow.
+    pub fn latest(&self) -> Vec<Arc<Workflow>> {
+        let flows = self.flows.read().unwrap_or_else(PoisonError::into_inner);
+        flows
+            .values()
+            .filter_map(|list| list.last().map(|(_, wf)| Arc::clone(wf)))
+            .collect()
+    }
+
     /// The flow a reference names; `latest` is the highest version.
     pub fn get(&self, flow: &FlowRef) -> Option<Arc<Workflow>> {
-        let list = self
-            .flows
-            .get(&(flow.namespace.clone(), flow.name.clone()))?;
+        let flows = self.flows.read().unwrap_or_else(PoisonError::into_inner);
+        let list = flows.get(&(flow.namespace.clone(), flow.name.clone()))?;
         if flow.version == "latest" {
             return list.last().map(|(_, wf)| Arc::clone(wf));
         }

@@ -26,6 +26,7 @@ fn run(id: &str, status: RunStatus, created_ms: i64) -> RunRecord {
         error: None,
         created_ms,
         updated_ms: created_ms,
+        parent: None,
     }
 }
 

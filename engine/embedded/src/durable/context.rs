@@ -1,12 +1,25 @@
-//! [`SqliteContext`]: the [`Durable`] context of one run on the SQLite journal. Every result
-//! is journaled (durable) before the flow sees it; a step found in the journal is returned
-//! without doing the work again.
+//! [`SqliteContext`]: the [`Durable`] context of one run on the SQLite journal.
+//!
+//! **When a result is durable.** Every result is journaled before the flow sees it, but the
+//! context does not wait for each write's fsync. It waits — a *barrier* — before anything
+//! outside the run can depend on what the run has done so far: before a call of a function
+//! with effects, before a child run starts, before an event is emitted, before a timer or a
+//! listen starts waiting, and before the run's end is reported. A crash can therefore lose
+//! only results of effect-free work after the last barrier, which the replay recomputes; a
+//! call with effects that was in flight runs again with the same idempotency key.
+//!
+//! A journal write that fails (disk full, database busy) stops the run where it is: the
+//! failure is reported by [`SqliteContext::drive`], the flow never sees it as a task error,
+//! and the run can be driven again from its journal once the condition clears.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
 
-use futures::future::BoxFuture;
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
 use serde_json::{Value, json};
 use shopflow_core::{
     CallContext, CallRequest, CloudEvent, Durable, ErrorKind, EventMatcher, FlowRef,
@@ -14,34 +27,78 @@ use shopflow_core::{
     run_workflow,
 };
 use shopflow_dsl::Workflow;
+use tokio::sync::Notify;
 
 use super::clock::{Clock, SystemClock};
 use super::record;
 use super::store::Store;
 use crate::FlowCatalog;
-use crate::journal::{Error, NewEvent, RunRecord, StatusChange};
+use crate::journal::{Error, NewEvent, Pending, RunRecord, StatusChange};
+
+/// Starts a detached child run (`run.workflow` with `await: false`) as a run of its own: the
+/// engine hands its run scheduler in here; without one the child runs on a plain tokio task.
+pub type Spawner = Arc<dyn Fn(SqliteContext, Arc<Workflow>, Value) + Send + Sync>;
+
+/// Told about every executed call, for metrics.
+pub trait CallObserver: Send + Sync {
+    /// A call of `function` in a run of `flow` ended after `elapsed`; `ok` unless it raised.
+    fn call_done(&self, flow: &str, function: &str, ok: bool, elapsed: Duration);
+}
+
+/// How a drive ended: the run's own result, or a journal failure that stopped it.
+pub type Driven = Result<Result<Value, WorkflowError>, Error>;
 
 /// A durable context for one run, backed by the journal of a [`Store`].
 ///
-/// Made with [`open`](Self::open), which loads what the run has journaled so far: running
+/// Made with [`open`](Self::open), which loads what the run has journaled so far: driving
 /// the flow again on it replays those steps and carries on from the first one missing.
 #[derive(Clone)]
 pub struct SqliteContext {
     run_id: String,
+    flow: Arc<OnceLock<String>>,
     store: Arc<Store>,
     registry: FunctionRegistry,
     catalog: FlowCatalog,
     clock: Arc<dyn Clock>,
     steps: Arc<Mutex<BTreeMap<String, Value>>>,
-    log: Arc<Mutex<Vec<TaskEvent>>>,
-    /// The first journal write that failed in an operation that cannot report errors; the run
-    /// then ends with an error instead of completing undurably.
-    failure: Arc<Mutex<Option<String>>>,
+    /// Writes queued since the last barrier (and failed ones, until reported).
+    pending: Arc<Mutex<Vec<Shared<Pending>>>>,
+    log: Option<Arc<Mutex<Vec<TaskEvent>>>>,
+    failure: Arc<Failure>,
+    waiting: Arc<AtomicUsize>,
+    spawner: Option<Spawner>,
+    observer: Option<Arc<dyn CallObserver>>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+/// The first journal failure of a run, and the wake-up for the drive that races it.
+#[derive(Default)]
+struct Failure {
+    error: Mutex<Option<Error>>,
+    raised: Notify,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
+
+/// Counts a wait (timer or listen) while alive.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn start(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::AcqRel);
+        Waiting(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Writes queued without a barrier before old, committed ones are pruned.
+const PRUNE_PENDING_AT: usize = 64;
 
 impl SqliteContext {
     /// A context for run `run_id`, with its journaled steps loaded.
@@ -54,13 +111,18 @@ impl SqliteContext {
         let steps = store.journal().load_steps(run_id)?;
         Ok(Self {
             run_id: run_id.to_owned(),
+            flow: Arc::new(OnceLock::new()),
             store,
             registry,
             catalog,
             clock: Arc::new(SystemClock::new()),
             steps: Arc::new(Mutex::new(steps)),
-            log: Arc::new(Mutex::new(Vec::new())),
-            failure: Arc::new(Mutex::new(None)),
+            pending: Arc::new(Mutex::new(Vec::new())),
+            log: Some(Arc::new(Mutex::new(Vec::new()))),
+            failure: Arc::new(Failure::default()),
+            waiting: Arc::new(AtomicUsize::new(0)),
+            spawner: None,
+            observer: None,
         })
     }
 
@@ -70,19 +132,48 @@ impl SqliteContext {
         self
     }
 
+    /// Starts detached children through `spawner`; child runs share it.
+    pub fn with_spawner(mut self, spawner: Spawner) -> Self {
+        self.spawner = Some(spawner);
+        self
+    }
+
+    /// Reports executed calls to `observer`; child runs share it.
+    pub fn with_observer(mut self, observer: Arc<dyn CallObserver>) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// Counts this run's waits in `waiting` (shared with whoever reports the run's status).
+    pub fn with_waiting(mut self, waiting: Arc<AtomicUsize>) -> Self {
+        self.waiting = waiting;
+        self
+    }
+
+    /// Keeps no task log (a long-lived engine has no use for it).
+    pub fn without_task_log(mut self) -> Self {
+        self.log = None;
+        self
+    }
+
     /// The run id.
     pub fn run_id(&self) -> &str {
         &self.run_id
     }
 
-    /// Runs `wf` to the end on this context: journals the run (once), replays its journaled
-    /// steps, and journals its final status.
-    pub async fn run(
+    /// Whether the run is waiting for a timer or an event now.
+    pub fn is_waiting(&self) -> bool {
+        self.waiting.load(Ordering::Acquire) > 0
+    }
+
+    /// Journals the run as started (durable when this returns); an already journaled run is
+    /// left as it is. `parent` is the run awaiting this one as a child.
+    pub async fn record(
         &self,
         wf: &Workflow,
-        input: Value,
-        secrets: Value,
-    ) -> Result<Value, WorkflowError> {
+        input: &Value,
+        parent: Option<&str>,
+    ) -> Result<(), Error> {
         let d = &wf.document;
         let now = self.clock_ms();
         let run = RunRecord {
@@ -95,20 +186,43 @@ impl SqliteContext {
             error: None,
             created_ms: now,
             updated_ms: now,
+            parent: parent.map(str::to_owned),
         };
         match self.store.journal().record_run(&run).await {
-            Ok(()) | Err(Error::RunExists { .. }) => {}
-            Err(e) => return Err(record::journal_error("record the run", &e.to_string())),
+            Ok(()) | Err(Error::RunExists { .. }) => Ok(()),
+            Err(e) => Err(e),
         }
+    }
+
+    /// Runs `wf` (already [`record`](Self::record)ed) to its end, replaying the journaled
+    /// steps, and journals the final status. The outer error is a journal failure that
+    /// stopped the run: nothing after the last barrier is lost, and driving it again later
+    /// carries on from the journal.
+    pub async fn drive(&self, wf: &Workflow, input: Value, secrets: Value) -> Driven {
+        let d = &wf.document;
+        let _ = self.flow.set(format!("{}/{}", d.namespace, d.name));
         let options = RunOptions {
             run_id: self.run_id.clone(),
             input,
             secrets,
             ..RunOptions::default()
         };
-        let result = run_workflow(wf, self, options).await;
-        if let Some(failure) = lock(&self.failure).clone() {
-            return Err(record::journal_error("journal a step", &failure));
+        let raised = async {
+            loop {
+                let raised = self.failure.raised.notified();
+                if let Some(e) = lock(&self.failure.error).clone() {
+                    return e;
+                }
+                raised.await;
+            }
+        };
+        let result = tokio::select! {
+            biased;
+            e = raised => return Err(e),
+            result = run_workflow(wf, self, options) => result,
+        };
+        if let Some(e) = lock(&self.failure.error).clone() {
+            return Err(e);
         }
         let change = match &result {
             Ok(output) => StatusChange {
@@ -124,17 +238,38 @@ impl SqliteContext {
                 at_ms: self.clock_ms(),
             },
         };
-        self.store
-            .journal()
-            .set_status(&self.run_id, &change)
-            .await
-            .map_err(|e| record::journal_error("record the run's end", &e.to_string()))?;
-        result
+        // Rows commit in queue order: once the status row is durable, so is every step.
+        self.barrier().await?;
+        match self.store.journal().set_status(&self.run_id, &change).await {
+            // Cancelled while it ran: the cancellation stands.
+            Ok(()) | Err(Error::RunEnded { .. }) => Ok(result),
+            Err(e) => Err(e),
+        }
     }
 
-    /// The task log so far (not durable).
+    /// [`record`](Self::record) and [`drive`](Self::drive) in one, with a journal failure
+    /// reported as a `runtime` error (for callers that run one flow and stop).
+    pub async fn run(
+        &self,
+        wf: &Workflow,
+        input: Value,
+        secrets: Value,
+    ) -> Result<Value, WorkflowError> {
+        self.record(wf, &input, None)
+            .await
+            .map_err(|e| record::journal_error("record the run", &e.to_string()))?;
+        match self.drive(wf, input, secrets).await {
+            Ok(result) => result,
+            Err(e) => Err(record::journal_error("journal a step", &e.to_string())),
+        }
+    }
+
+    /// The task log so far (not durable; empty without a task log).
     pub fn task_log(&self) -> Vec<TaskEvent> {
-        lock(&self.log).clone()
+        self.log
+            .as_ref()
+            .map(|l| lock(l).clone())
+            .unwrap_or_default()
     }
 
     /// Milliseconds since the Unix epoch, on the context's clock.
@@ -146,36 +281,70 @@ impl SqliteContext {
         lock(&self.steps).get(step.as_str()).cloned()
     }
 
-    /// Journals `result` for `step` (durable when this returns) and keeps it in memory.
-    async fn journal(&self, step: &StepId, result: Value) -> Result<(), Error> {
-        self.store
+    /// Journals `result` for `step` without waiting for the commit and keeps it in memory; a
+    /// failure to queue stops the run.
+    async fn journal(&self, step: &StepId, result: Value) {
+        match self
+            .store
             .journal()
-            .record_step(&self.run_id, step, &result)
-            .await?;
+            .enqueue_step(&self.run_id, step, &result)
+        {
+            Ok(pending) => self.queued(pending),
+            Err(e) => match self.fail(e).await {},
+        }
         lock(&self.steps).insert(step.as_str().to_owned(), result);
-        Ok(())
     }
 
-    /// Journals `result` for an operation that cannot report errors; a failure ends the run.
-    async fn journal_or_note(&self, step: &StepId, result: Value) {
-        if let Err(e) = self.journal(step, result).await {
-            self.note_failure(&e);
+    fn queued(&self, pending: Pending) {
+        let mut queue = lock(&self.pending);
+        queue.push(pending.shared());
+        if queue.len() >= PRUNE_PENDING_AT {
+            // Committed writes need no more waiting; failed ones stay until a barrier reports them.
+            queue.retain(|p| !matches!(p.peek(), Some(Ok(()))));
         }
     }
 
-    fn note_failure(&self, e: &Error) {
-        lock(&self.failure).get_or_insert_with(|| e.to_string());
+    /// Waits until every write this run has queued is durable; a failed one stops the run.
+    async fn barrier(&self) -> Result<(), Error> {
+        let queued: Vec<Shared<Pending>> = lock(&self.pending).clone();
+        for write in &queued {
+            write.clone().await?;
+        }
+        lock(&self.pending).retain(|p| !matches!(p.peek(), Some(Ok(()))));
+        Ok(())
+    }
+
+    /// [`barrier`](Self::barrier) for operations that cannot report errors.
+    async fn barrier_or_stop(&self) {
+        if let Err(e) = self.barrier().await {
+            match self.fail(e).await {}
+        }
+    }
+
+    /// Stops the run on a journal failure: records it for [`drive`](Self::drive), which
+    /// returns it, and never completes.
+    async fn fail(&self, e: Error) -> Infallible {
+        lock(&self.failure.error).get_or_insert(e);
+        self.failure.raised.notify_waiters();
+        std::future::pending().await
     }
 
     /// A context for the child run started by `step`, on the same store.
     fn child_context(&self, step: &StepId) -> Result<SqliteContext, Error> {
-        let child = SqliteContext::open(
+        let mut child = SqliteContext::open(
             Arc::clone(&self.store),
             &format!("{}/{}", self.run_id, step),
             self.registry.clone(),
             self.catalog.clone(),
-        )?;
-        Ok(child.with_clock(Arc::clone(&self.clock)))
+        )?
+        .with_clock(Arc::clone(&self.clock));
+        child.spawner.clone_from(&self.spawner);
+        child.waiting = Arc::clone(&self.waiting);
+        child.observer.clone_from(&self.observer);
+        if self.log.is_none() {
+            child.log = None;
+        }
+        Ok(child)
     }
 
     /// Stores an emitted event in the inbox (a duplicate of an earlier emit is a no-op).
@@ -190,6 +359,46 @@ impl SqliteContext {
         };
         self.store.publish(&new).await.map(|_| ())
     }
+
+    async fn start_child(
+        &self,
+        step: &StepId,
+        flow: &FlowRef,
+        input: Value,
+    ) -> Result<Value, WorkflowError> {
+        let Some(wf) = self.catalog.get(flow) else {
+            return Err(WorkflowError::new(ErrorKind::Configuration, "Unknown flow")
+                .with_detail(format!(
+                    "no flow {}/{}:{} is deployed",
+                    flow.namespace, flow.name, flow.version
+                ))
+                .retryable(false));
+        };
+        self.barrier_or_stop().await;
+        let child = match self.child_context(step) {
+            Ok(child) => child,
+            Err(e) => match self.fail(e).await {},
+        };
+        let parent = flow.wait.then_some(self.run_id.as_str());
+        if let Err(e) = child.record(&wf, &input, parent).await {
+            match self.fail(e).await {}
+        }
+        if !flow.wait {
+            match &self.spawner {
+                Some(spawn) => spawn(child, wf, input),
+                None => {
+                    tokio::spawn(async move {
+                        let _ = child.drive(&wf, input, Value::Null).await;
+                    });
+                }
+            }
+            return Ok(Value::Null);
+        }
+        match child.drive(&wf, input, Value::Null).await {
+            Ok(result) => result,
+            Err(e) => match self.fail(e).await {},
+        }
+    }
 }
 
 impl Durable for SqliteContext {
@@ -203,18 +412,24 @@ impl Durable for SqliteContext {
             if let Some(stored) = self.stored(&step) {
                 return record::read_outcome(&stored);
             }
+            let _admitted = self.store.gate().admit().await;
+            if self.registry.has_effects(&request.function) {
+                self.barrier_or_stop().await;
+            }
             let ctx = CallContext {
                 run_id: self.run_id.clone(),
                 idempotency_key: idempotency_key(&self.run_id, &step),
                 instance: request.instance.clone(),
             };
+            let started = Instant::now();
             let result = self
                 .registry
                 .call(&request.function, ctx, request.args)
                 .await;
-            self.journal(&step, record::outcome(&result))
-                .await
-                .map_err(|e| record::journal_error("journal a call result", &e.to_string()))?;
+            if let (Some(observer), Some(flow)) = (&self.observer, self.flow.get()) {
+                observer.call_done(flow, &request.function, result.is_ok(), started.elapsed());
+            }
+            self.journal(&step, record::outcome(&result)).await;
             result
         }
     }
@@ -234,23 +449,24 @@ impl Durable for SqliteContext {
                 None => {
                     let millis = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
                     let due = self.clock_ms().saturating_add(millis);
-                    self.journal_or_note(&step, json!({ "due_ms": due })).await;
+                    self.journal(&step, json!({ "due_ms": due })).await;
                     due
                 }
             };
             // Also after a restart: the timer row may not have been written before the crash.
-            if let Err(e) = self
-                .store
-                .journal()
-                .add_timer(&self.run_id, &step, due)
-                .await
-            {
-                self.note_failure(&e);
+            let journal = self.store.journal();
+            match journal.enqueue_timer(&self.run_id, &step, due) {
+                Ok(pending) => self.queued(pending),
+                Err(e) => match self.fail(e).await {},
             }
+            let waiting = Waiting::start(&self.waiting);
+            self.barrier_or_stop().await;
             self.clock.sleep_until(due).await;
-            self.journal_or_note(&fired, json!({ "fired": true })).await;
-            if let Err(e) = self.store.journal().remove_timer(&self.run_id, &step).await {
-                self.note_failure(&e);
+            drop(waiting);
+            self.journal(&fired, json!({ "fired": true })).await;
+            match journal.enqueue_remove_timer(&self.run_id, &step) {
+                Ok(pending) => self.queued(pending),
+                Err(e) => match self.fail(e).await {},
             }
         }
     }
@@ -268,19 +484,16 @@ impl Durable for SqliteContext {
             {
                 return event;
             }
+            let mut waiting = None;
             loop {
                 let arrived = self.store.arrived();
-                {
-                    let _claim = self.store.claim().await;
-                    match self.store.unconsumed_events() {
-                        Ok(events) => {
-                            if let Some(event) = events.into_iter().find(|e| matcher(e)) {
-                                self.journal_or_note(&step, record::received(&event)).await;
-                                return event;
-                            }
-                        }
-                        Err(e) => self.note_failure(&e),
-                    }
+                if let Some(event) = self.store.take_event(|e| matcher(e)) {
+                    self.journal(&step, record::received(&event)).await;
+                    return event;
+                }
+                if waiting.is_none() {
+                    waiting = Some(Waiting::start(&self.waiting));
+                    self.barrier_or_stop().await;
                 }
                 arrived.await;
             }
@@ -294,13 +507,14 @@ impl Durable for SqliteContext {
     ) -> impl Future<Output = Result<CloudEvent, WorkflowError>> + Send {
         let step = step.clone();
         async move {
-            let fail = |e: Error| record::journal_error("journal an emitted event", &e.to_string());
             if let Some(event) = self
                 .stored(&step)
                 .and_then(|s| record::field(&s, "emitted").cloned())
             {
                 // The inbox insert may not have happened before a crash; a repeat is a no-op.
-                self.publish(&event).await.map_err(fail)?;
+                if let Err(e) = self.publish(&event).await {
+                    match self.fail(e).await {}
+                }
                 return Ok(event);
             }
             let mut event = event;
@@ -317,10 +531,12 @@ impl Durable for SqliteContext {
                 .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
                 .unwrap_or_default();
             e.entry("time").or_insert_with(|| json!(time));
-            self.journal(&step, json!({ "emitted": event }))
-                .await
-                .map_err(fail)?;
-            self.publish(&event).await.map_err(fail)?;
+            self.journal(&step, json!({ "emitted": event })).await;
+            // Everything the run did before the emit is durable before anyone sees the event.
+            self.barrier_or_stop().await;
+            if let Err(e) = self.publish(&event).await {
+                match self.fail(e).await {}
+            }
             Ok(event)
         }
     }
@@ -335,7 +551,7 @@ impl Durable for SqliteContext {
                 return now;
             }
             let now = self.clock_ms();
-            self.journal_or_note(&step, json!({ "now": now })).await;
+            self.journal(&step, json!({ "now": now })).await;
             now
         }
     }
@@ -352,7 +568,7 @@ impl Durable for SqliteContext {
             // Spread by run, step and time; replays read the journaled value.
             let key = idempotency_key(&format!("{}@{}", self.run_id, self.clock_ms()), &step);
             let n = u64::from_str_radix(&key[..16], 16).unwrap_or(0);
-            self.journal_or_note(&step, json!({ "random": n })).await;
+            self.journal(&step, json!({ "random": n })).await;
             n
         }
     }
@@ -369,28 +585,8 @@ impl Durable for SqliteContext {
             if let Some(stored) = this.stored(&step) {
                 return record::read_outcome(&stored);
             }
-            let Some(wf) = this.catalog.get(&flow) else {
-                return Err(WorkflowError::new(ErrorKind::Configuration, "Unknown flow")
-                    .with_detail(format!(
-                        "no flow {}/{}:{} is deployed",
-                        flow.namespace, flow.name, flow.version
-                    ))
-                    .retryable(false));
-            };
-            let child = this
-                .child_context(&step)
-                .map_err(|e| record::journal_error("load the child run", &e.to_string()))?;
-            let result = if flow.wait {
-                child.run(&wf, input, Value::Null).await
-            } else {
-                tokio::spawn(async move {
-                    let _ = child.run(&wf, input, Value::Null).await;
-                });
-                Ok(Value::Null)
-            };
-            this.journal(&step, record::outcome(&result))
-                .await
-                .map_err(|e| record::journal_error("journal a child run", &e.to_string()))?;
+            let result = this.start_child(&step, &flow, input).await;
+            this.journal(&step, record::outcome(&result)).await;
             result
         });
         fut
@@ -405,11 +601,11 @@ impl Durable for SqliteContext {
             }
             // First value wins: keep it in memory before journaling so a concurrent branch
             // deciding the same step sees it.
-            lock(&self.steps)
+            let entry = lock(&self.steps)
                 .entry(step.as_str().to_owned())
-                .or_insert_with(|| json!({ "decided": proposed }));
-            let entry = self.stored(&step).unwrap_or(Value::Null);
-            self.journal_or_note(&step, entry.clone()).await;
+                .or_insert_with(|| json!({ "decided": proposed }))
+                .clone();
+            self.journal(&step, entry.clone()).await;
             record::field(&entry, "decided")
                 .cloned()
                 .unwrap_or(Value::Null)
@@ -424,6 +620,8 @@ impl Durable for SqliteContext {
     }
 
     fn observe(&self, event: TaskEvent) {
-        lock(&self.log).push(event);
+        if let Some(log) = &self.log {
+            lock(log).push(event);
+        }
     }
 }

@@ -1,8 +1,11 @@
 //! The journal a process shares between its runs, with what the journal itself does not
-//! offer: finding unconsumed events and waking the runs that wait for one.
+//! offer: the inbox of events no `listen` has consumed yet, the wake-up for runs that wait for
+//! one, and the gate that stops new work when the process drains for shutdown.
 
+use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use rusqlite::{Connection, OpenFlags};
 use serde_json::Value;
@@ -11,50 +14,46 @@ use tokio::sync::Notify;
 
 use crate::journal::{Error, EventInsert, Journal, NewEvent, Options};
 
-/// Events that no `listen` has consumed yet, oldest first. An event is consumed when a
-/// journaled step result names its id under `consumed_event_id` (the journal's writer has no
-/// row that sets `consumed_by`, so the journaled claim is the record of consumption).
-const UNCONSUMED_EVENTS: &str = "SELECT body FROM events \
+/// Events that no `listen` has consumed yet, oldest first, read once at open. An event is
+/// consumed when a journaled step result names its id under `consumed_event_id`; after the
+/// open the inbox is kept in memory, since this process is the journal's only writer.
+const UNCONSUMED_EVENTS: &str = "SELECT seq, body, received_ms FROM events \
      WHERE consumed_by IS NULL AND id NOT IN ( \
          SELECT json_extract(result, '$.consumed_event_id') FROM steps \
          WHERE json_type(result, '$.consumed_event_id') = 'text') \
      ORDER BY seq";
 
-/// An open journal plus an event read connection and the in-process wake-up for listeners.
+/// An unconsumed event and when it arrived.
+#[derive(Debug, Clone)]
+struct Inboxed {
+    event: CloudEvent,
+    received_ms: i64,
+}
+
+/// An open journal plus the in-memory inbox and the listeners' wake-up.
 ///
 /// One per database file and process (the journal's lock enforces it); share it in an
 /// [`Arc`](std::sync::Arc) between the runs' contexts.
 #[derive(Debug)]
 pub struct Store {
     journal: Journal,
-    events: Mutex<Connection>,
-    path: String,
+    /// Unconsumed events by inbox order.
+    inbox: Mutex<BTreeMap<i64, Inboxed>>,
     arrived: Notify,
-    /// Held while a listener picks an event and journals its claim, so two listeners of this
-    /// process never take the same event.
-    claim: tokio::sync::Mutex<()>,
+    gate: Gate,
 }
 
 impl Store {
-    /// Opens (creating if missing) the journal at `path`.
+    /// Opens (creating if missing) the journal at `path` and loads the unconsumed events.
     pub fn open(path: impl AsRef<Path>, options: Options) -> Result<Store, Error> {
         let path = path.as_ref();
         let journal = Journal::open(path, options.clone())?;
-        let fail = |op| move |e| Error::sqlite(op, path, &e);
-        let events = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(fail("open the event read connection"))?;
-        events
-            .busy_timeout(options.busy_timeout)
-            .map_err(fail("set the busy timeout"))?;
+        let inbox = load_inbox(path, &options)?;
         Ok(Store {
             journal,
-            events: Mutex::new(events),
-            path: path.display().to_string(),
+            inbox: Mutex::new(inbox),
             arrived: Notify::new(),
-            claim: tokio::sync::Mutex::new(()),
+            gate: Gate::default(),
         })
     }
 
@@ -63,31 +62,47 @@ impl Store {
         &self.journal
     }
 
+    /// The gate every run passes before starting a call.
+    pub fn gate(&self) -> &Gate {
+        &self.gate
+    }
+
     /// Stores an event in the inbox (durable when this returns) and wakes the listeners.
     pub async fn publish(&self, event: &NewEvent) -> Result<EventInsert, Error> {
         let inserted = self.journal.insert_event(event).await?;
-        self.arrived.notify_waiters();
+        if let EventInsert::Inserted { seq } = inserted {
+            self.inbox().insert(
+                seq,
+                Inboxed {
+                    event: event.body.clone(),
+                    received_ms: event.received_ms,
+                },
+            );
+            self.arrived.notify_waiters();
+        }
         Ok(inserted)
     }
 
-    /// Events no listen has consumed yet, oldest first (a short blocking read).
-    pub fn unconsumed_events(&self) -> Result<Vec<CloudEvent>, Error> {
-        let conn = self.events.lock().unwrap_or_else(PoisonError::into_inner);
-        let fail = |e| Error::sqlite("list unconsumed events", Path::new(&self.path), &e);
-        let mut stmt = conn.prepare_cached(UNCONSUMED_EVENTS).map_err(fail)?;
-        let rows = stmt
-            .query_map([], |row| row.get::<_, String>(0))
-            .map_err(fail)?;
-        let mut events = Vec::new();
-        for row in rows {
-            let body = row.map_err(fail)?;
-            let event: Value = serde_json::from_str(&body).map_err(|e| Error::Decode {
-                what: "an inbox event".to_owned(),
-                message: e.to_string(),
-            })?;
-            events.push(event);
-        }
-        Ok(events)
+    /// Unconsumed events, oldest first.
+    pub fn unconsumed_events(&self) -> Vec<CloudEvent> {
+        self.inbox().values().map(|i| i.event.clone()).collect()
+    }
+
+    /// Takes the oldest unconsumed event `accept` accepts out of the inbox. The caller
+    /// journals the claim (`consumed_event_id`); if that write is lost in a crash, the event
+    /// is unconsumed again after the restart and goes to the replayed listener.
+    pub(crate) fn take_event(&self, accept: impl Fn(&CloudEvent) -> bool) -> Option<CloudEvent> {
+        let mut inbox = self.inbox();
+        let seq = inbox
+            .iter()
+            .find(|(_, i)| accept(&i.event))
+            .map(|(seq, _)| *seq)?;
+        inbox.remove(&seq).map(|i| i.event)
+    }
+
+    /// Forgets inbox events received before `before_ms` (retention deleted them).
+    pub(crate) fn prune_inbox(&self, before_ms: i64) {
+        self.inbox().retain(|_, i| i.received_ms >= before_ms);
     }
 
     /// Wakes for the next [`publish`](Self::publish); create it before looking, so an event
@@ -96,8 +111,101 @@ impl Store {
         self.arrived.notified()
     }
 
-    /// Serialises picking and claiming events in this process.
-    pub(crate) async fn claim(&self) -> tokio::sync::MutexGuard<'_, ()> {
-        self.claim.lock().await
+    fn inbox(&self) -> MutexGuard<'_, BTreeMap<i64, Inboxed>> {
+        self.inbox.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn load_inbox(path: &Path, options: &Options) -> Result<BTreeMap<i64, Inboxed>, Error> {
+    let fail = |op| move |e| Error::sqlite(op, path, &e);
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(fail("open the event read connection"))?;
+    conn.busy_timeout(options.busy_timeout)
+        .map_err(fail("set the busy timeout"))?;
+    let mut stmt = conn
+        .prepare(UNCONSUMED_EVENTS)
+        .map_err(fail("list unconsumed events"))?;
+    let rows = stmt
+        .query_map([], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, i64>(2)?,
+            ))
+        })
+        .map_err(fail("list unconsumed events"))?;
+    let mut inbox = BTreeMap::new();
+    for row in rows {
+        let (seq, body, received_ms) = row.map_err(fail("list unconsumed events"))?;
+        let event: Value = serde_json::from_str(&body).map_err(|e| Error::Decode {
+            what: "an inbox event".to_owned(),
+            message: e.to_string(),
+        })?;
+        inbox.insert(seq, Inboxed { event, received_ms });
+    }
+    Ok(inbox)
+}
+
+/// Admits calls while the process runs and holds new ones back while it drains for shutdown,
+/// counting the calls in flight so shutdown can wait for them.
+#[derive(Debug, Default)]
+pub struct Gate {
+    draining: AtomicBool,
+    in_flight: AtomicUsize,
+    changed: Notify,
+}
+
+/// A call in flight; dropping it counts the call done.
+#[derive(Debug)]
+pub struct Admitted<'a>(&'a Gate);
+
+impl Drop for Admitted<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+        self.0.changed.notify_waiters();
+    }
+}
+
+impl Gate {
+    /// Admits a call, or never completes when the process drains (the run stays where it
+    /// is and resumes from its journal on the next start).
+    pub async fn admit(&self) -> Admitted<'_> {
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        let admitted = Admitted(self);
+        if self.draining.load(Ordering::Acquire) {
+            drop(admitted);
+            return std::future::pending().await;
+        }
+        admitted
+    }
+
+    /// Stops admitting calls.
+    pub fn drain(&self) {
+        self.draining.store(true, Ordering::Release);
+        self.changed.notify_waiters();
+    }
+
+    /// Whether the gate is closed for shutdown.
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::Acquire)
+    }
+
+    /// Calls in flight now.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Acquire)
+    }
+
+    /// Completes when no call is in flight.
+    pub async fn idle(&self) {
+        loop {
+            let changed = self.changed.notified();
+            if self.in_flight() == 0 {
+                return;
+            }
+            changed.await;
+        }
     }
 }

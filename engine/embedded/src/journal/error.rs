@@ -98,6 +98,25 @@ pub enum Error {
         /// The run.
         run: String,
     },
+    /// The run has ended (completed, faulted or cancelled); its status no longer changes.
+    #[error("run {run} has already ended ({status})")]
+    RunEnded {
+        /// The run.
+        run: String,
+        /// Its final status.
+        status: String,
+    },
+    /// This flow version is deployed with different text.
+    #[error(
+        "flow {flow} version {version} is already deployed with different content; \
+         raise document.version to deploy a change"
+    )]
+    FlowConflict {
+        /// `namespace/name`.
+        flow: String,
+        /// The version.
+        version: String,
+    },
     /// A stored value could not be read back.
     #[error("stored {what} is unreadable: {message}")]
     Decode {
@@ -128,6 +147,8 @@ impl Error {
             | Error::StepConflict { .. }
             | Error::UnknownRun { .. }
             | Error::RunExists { .. }
+            | Error::RunEnded { .. }
+            | Error::FlowConflict { .. }
             | Error::Decode { .. }
             | Error::Closed => false,
         }

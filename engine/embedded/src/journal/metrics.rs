@@ -2,13 +2,29 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+
 /// Live counters, updated by the writer thread after every batch.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Counters {
     batches: AtomicU64,
     rows: AtomicU64,
     last_batch_rows: AtomicU64,
     max_batch_rows: AtomicU64,
+    /// Rows per batch, for `/metrics`.
+    pub(crate) batch_rows: Histogram,
+}
+
+impl Default for Counters {
+    fn default() -> Self {
+        Counters {
+            batches: AtomicU64::new(0),
+            rows: AtomicU64::new(0),
+            last_batch_rows: AtomicU64::new(0),
+            max_batch_rows: AtomicU64::new(0),
+            batch_rows: Histogram::new(exponential_buckets(1.0, 2.0, 12)),
+        }
+    }
 }
 
 impl Counters {
@@ -19,6 +35,8 @@ impl Counters {
         self.rows.fetch_add(rows, Ordering::Relaxed);
         self.last_batch_rows.store(rows, Ordering::Relaxed);
         self.max_batch_rows.fetch_max(rows, Ordering::Relaxed);
+        #[expect(clippy::cast_precision_loss, reason = "batch sizes are far below 2^52")]
+        self.batch_rows.observe(rows as f64);
     }
 
     /// A copy of the counters now.

@@ -38,8 +38,12 @@ pub use error::Error;
 pub use lock::lock_path;
 pub use metrics::Metrics;
 pub use options::{Options, Synchronous};
-pub use record::{DueTimer, EventInsert, NewEvent, RunRecord, StatusChange};
+pub use record::{
+    DueTimer, EventInsert, FlowInsert, FlowRecord, NewEvent, RunFilter, RunRecord, ScheduleRecord,
+    StatusChange, TokenRecord,
+};
 pub use schema::{APPLICATION_ID, latest_version};
+pub use writer::Pending;
 
 use lock::HolderLock;
 use metrics::Counters;
@@ -115,6 +119,7 @@ impl Journal {
             error: run.error.as_ref().map(Value::to_string),
             created_ms: run.created_ms,
             updated_ms: run.updated_ms,
+            parent: run.parent.clone(),
         })
         .await
     }
@@ -144,6 +149,107 @@ impl Journal {
         .await
     }
 
+    /// Queues the result of `step` of `run` without waiting: the returned [`Pending`] reports
+    /// its commit. Rows commit in queue order, so awaiting the newest `Pending` of a run
+    /// waits for every earlier write of that run too.
+    pub fn enqueue_step(&self, run: &str, step: &StepId, result: &Value) -> Result<Pending, Error> {
+        self.writer.enqueue(Row::Step {
+            run: run.to_owned(),
+            step: step.as_str().to_owned(),
+            result: result.to_string(),
+        })
+    }
+
+    /// Cancels `run` and the children it awaits, unless it has ended ([`Error::RunEnded`]).
+    pub async fn cancel_run(&self, run: &str, at_ms: i64) -> Result<(), Error> {
+        self.write(Row::Cancel {
+            run: run.to_owned(),
+            at_ms,
+        })
+        .await
+    }
+
+    /// Stores a deployed flow version; the same text again is [`FlowInsert::Unchanged`],
+    /// different text under a deployed version is [`Error::FlowConflict`].
+    pub async fn record_flow(&self, flow: &FlowRecord) -> Result<FlowInsert, Error> {
+        let row = Row::Flow {
+            namespace: flow.namespace.clone(),
+            name: flow.name.clone(),
+            version: flow.version.clone(),
+            source: flow.source.clone(),
+            deployed_ms: flow.deployed_ms,
+        };
+        match self.writer.submit(row).await? {
+            Outcome::Flow(inserted) => Ok(inserted),
+            _ => Ok(FlowInsert::Inserted),
+        }
+    }
+
+    /// Every deployed flow version, in deployment order (a blocking read).
+    pub fn flows(&self) -> Result<Vec<FlowRecord>, Error> {
+        self.reader.flows()
+    }
+
+    /// Switches a flow's schedule on or off and/or records its last tick.
+    pub async fn update_schedule(
+        &self,
+        flow: &str,
+        enabled: Option<bool>,
+        last_tick_ms: Option<i64>,
+    ) -> Result<(), Error> {
+        self.write(Row::Schedule {
+            flow: flow.to_owned(),
+            enabled,
+            last_tick_ms,
+        })
+        .await
+    }
+
+    /// Every flow's schedule state (a blocking read).
+    pub fn schedules(&self) -> Result<Vec<ScheduleRecord>, Error> {
+        self.reader.schedules()
+    }
+
+    /// Stores an API token's hash (an existing hash is left as it is).
+    pub async fn add_token(&self, token: &TokenRecord) -> Result<(), Error> {
+        self.write(Row::Token {
+            hash: token.hash.clone(),
+            name: token.name.clone(),
+            role: token.role.clone(),
+            created_ms: token.created_ms,
+        })
+        .await
+    }
+
+    /// The token with this hash, if any (a blocking read).
+    pub fn token(&self, hash: &str) -> Result<Option<TokenRecord>, Error> {
+        self.reader.token(hash)
+    }
+
+    /// Deletes ended runs (with their steps) and events older than `before_ms`; returns how
+    /// many runs went.
+    pub async fn purge(&self, before_ms: i64) -> Result<usize, Error> {
+        match self.writer.submit(Row::Purge { before_ms }).await? {
+            Outcome::Changed(n) => Ok(n),
+            _ => Ok(0),
+        }
+    }
+
+    /// One run, if it exists (a blocking read).
+    pub fn run(&self, id: &str) -> Result<Option<RunRecord>, Error> {
+        self.reader.run(id)
+    }
+
+    /// Runs matching `filter`, newest first (a blocking read).
+    pub fn list_runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>, Error> {
+        self.reader.list_runs(filter)
+    }
+
+    /// How many runs there are in each status (a blocking read).
+    pub fn count_by_status(&self) -> Result<Vec<(String, String, u64)>, Error> {
+        self.reader.count_by_status()
+    }
+
     /// Sets (or moves) the timer of `step` of `run` to `due_ms`.
     pub async fn add_timer(&self, run: &str, step: &StepId, due_ms: i64) -> Result<(), Error> {
         self.write(Row::AddTimer {
@@ -152,6 +258,24 @@ impl Journal {
             due_ms,
         })
         .await
+    }
+
+    /// Queues setting the timer of `step` of `run` to `due_ms` without waiting (see
+    /// [`enqueue_step`](Self::enqueue_step)).
+    pub fn enqueue_timer(&self, run: &str, step: &StepId, due_ms: i64) -> Result<Pending, Error> {
+        self.writer.enqueue(Row::AddTimer {
+            run: run.to_owned(),
+            step: step.as_str().to_owned(),
+            due_ms,
+        })
+    }
+
+    /// Queues removing the timer of `step` of `run` without waiting.
+    pub fn enqueue_remove_timer(&self, run: &str, step: &StepId) -> Result<Pending, Error> {
+        self.writer.enqueue(Row::RemoveTimer {
+            run: run.to_owned(),
+            step: step.as_str().to_owned(),
+        })
     }
 
     /// Removes the timer of `step` of `run` (fired or cancelled); no-op if there is none.
@@ -174,7 +298,7 @@ impl Journal {
         };
         match self.writer.submit(row).await? {
             Outcome::Event(inserted) => Ok(inserted),
-            Outcome::Written => Ok(EventInsert::Duplicate),
+            _ => Ok(EventInsert::Duplicate),
         }
     }
 
@@ -201,6 +325,11 @@ impl Journal {
     /// The group-commit counters so far.
     pub fn metrics(&self) -> Metrics {
         self.counters.snapshot()
+    }
+
+    /// Rows per committed batch, as a Prometheus histogram (a handle on the live one).
+    pub fn batch_histogram(&self) -> prometheus_client::metrics::histogram::Histogram {
+        self.counters.batch_rows.clone()
     }
 
     async fn write(&self, row: Row) -> Result<(), Error> {

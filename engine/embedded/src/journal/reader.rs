@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
-use rusqlite::{Connection, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::Value;
 use shopflow_core::RunStatus;
 
-use super::{DueTimer, Error, RunRecord};
+use super::{DueTimer, Error, FlowRecord, RunFilter, RunRecord, ScheduleRecord, TokenRecord};
 
 /// The read connection. WAL lets it read the last committed state while the writer writes.
 #[derive(Debug)]
@@ -54,8 +54,8 @@ impl Reader {
         let fail = |e| Error::sqlite("list unfinished runs", &self.path, &e);
         let mut stmt = conn
             .prepare_cached(
-                "SELECT id, flow, version, status, input, output, error, created_ms, updated_ms \
-                 FROM runs WHERE status NOT IN ('completed', 'faulted', 'cancelled') \
+                "SELECT id, flow, version, status, input, output, error, created_ms, updated_ms, \
+                 parent FROM runs WHERE status NOT IN ('completed', 'faulted', 'cancelled') \
                  ORDER BY created_ms, id",
             )
             .map_err(fail)?;
@@ -85,6 +85,119 @@ impl Reader {
         rows.map(|row| row.map_err(fail)).collect()
     }
 
+    /// One run, if it exists.
+    pub(crate) fn run(&self, id: &str) -> Result<Option<RunRecord>, Error> {
+        let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        let fail = |e| Error::sqlite("read a run", &self.path, &e);
+        let mut stmt = conn
+            .prepare_cached(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1"))
+            .map_err(fail)?;
+        let raw = stmt
+            .query_row(params![id], RawRun::from_row)
+            .optional()
+            .map_err(fail)?;
+        raw.map(RawRun::decode).transpose()
+    }
+
+    /// Runs matching `filter`, newest first.
+    pub(crate) fn list_runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>, Error> {
+        let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        let fail = |e| Error::sqlite("list runs", &self.path, &e);
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {RUN_COLUMNS} FROM runs WHERE (?1 IS NULL OR flow = ?1) \
+                 AND (?2 IS NULL OR status = ?2) ORDER BY created_ms DESC, id DESC LIMIT ?3"
+            ))
+            .map_err(fail)?;
+        let limit = filter.limit.map_or(-1, i64::from);
+        let status = filter.status.map(RunStatus::as_str);
+        let rows = stmt
+            .query_map(params![filter.flow, status, limit], RawRun::from_row)
+            .map_err(fail)?;
+        rows.map(|row| row.map_err(fail)?.decode()).collect()
+    }
+
+    /// Run counts by flow and status.
+    pub(crate) fn count_by_status(&self) -> Result<Vec<(String, String, u64)>, Error> {
+        let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        let fail = |e| Error::sqlite("count runs", &self.path, &e);
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT flow, status, count(*) FROM runs GROUP BY flow, status ORDER BY 1, 2",
+            )
+            .map_err(fail)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?)))
+            .map_err(fail)?;
+        rows.map(|row| {
+            let (flow, status, n) = row.map_err(fail)?;
+            Ok((flow, status, u64::try_from(n).unwrap_or(0)))
+        })
+        .collect()
+    }
+
+    /// Every deployed flow version, in deployment order.
+    pub(crate) fn flows(&self) -> Result<Vec<FlowRecord>, Error> {
+        let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        let fail = |e| Error::sqlite("list deployed flows", &self.path, &e);
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT namespace, name, version, source, deployed_ms FROM flows \
+                 ORDER BY deployed_ms, namespace, name, version",
+            )
+            .map_err(fail)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(FlowRecord {
+                    namespace: r.get(0)?,
+                    name: r.get(1)?,
+                    version: r.get(2)?,
+                    source: r.get(3)?,
+                    deployed_ms: r.get(4)?,
+                })
+            })
+            .map_err(fail)?;
+        rows.map(|row| row.map_err(fail)).collect()
+    }
+
+    /// Every flow's schedule state.
+    pub(crate) fn schedules(&self) -> Result<Vec<ScheduleRecord>, Error> {
+        let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        let fail = |e| Error::sqlite("list schedules", &self.path, &e);
+        let mut stmt = conn
+            .prepare_cached("SELECT flow, enabled, last_tick_ms FROM schedules ORDER BY flow")
+            .map_err(fail)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(ScheduleRecord {
+                    flow: r.get(0)?,
+                    enabled: r.get(1)?,
+                    last_tick_ms: r.get(2)?,
+                })
+            })
+            .map_err(fail)?;
+        rows.map(|row| row.map_err(fail)).collect()
+    }
+
+    /// The token with this hash.
+    pub(crate) fn token(&self, hash: &str) -> Result<Option<TokenRecord>, Error> {
+        let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        let fail = |e| Error::sqlite("read a token", &self.path, &e);
+        conn.prepare_cached("SELECT hash, name, role, created_ms FROM tokens WHERE hash = ?1")
+            .and_then(|mut stmt| {
+                stmt.query_row(params![hash], |r| {
+                    Ok(TokenRecord {
+                        hash: r.get(0)?,
+                        name: r.get(1)?,
+                        role: r.get(2)?,
+                        created_ms: r.get(3)?,
+                    })
+                })
+                .optional()
+            })
+            .map_err(fail)
+    }
+
     /// When the earliest pending timer is due, if any: how long the scheduler may sleep.
     pub(crate) fn next_timer_due(&self) -> Result<Option<i64>, Error> {
         let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
@@ -104,7 +217,12 @@ struct RawRun {
     error: Option<String>,
     created_ms: i64,
     updated_ms: i64,
+    parent: Option<String>,
 }
+
+/// The columns [`RawRun::from_row`] reads, in order.
+const RUN_COLUMNS: &str =
+    "id, flow, version, status, input, output, error, created_ms, updated_ms, parent";
 
 impl RawRun {
     fn from_row(row: &Row<'_>) -> rusqlite::Result<RawRun> {
@@ -118,6 +236,7 @@ impl RawRun {
             error: row.get(6)?,
             created_ms: row.get(7)?,
             updated_ms: row.get(8)?,
+            parent: row.get(9)?,
         })
     }
 
@@ -149,6 +268,7 @@ impl RawRun {
             error,
             created_ms: self.created_ms,
             updated_ms: self.updated_ms,
+            parent: self.parent,
         })
     }
 }

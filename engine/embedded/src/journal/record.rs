@@ -25,6 +25,9 @@ pub struct RunRecord {
     pub created_ms: i64,
     /// When its status last changed.
     pub updated_ms: i64,
+    /// The run whose `run.workflow` step awaits this one: such a child is resumed by its
+    /// parent's replay, not on its own. `None` for top-level and detached runs.
+    pub parent: Option<String>,
 }
 
 /// A run's move to a new status, with its output or error when it ends.
@@ -76,4 +79,63 @@ pub struct DueTimer {
     pub step: String,
     /// When it was due, milliseconds since the Unix epoch.
     pub due_ms: i64,
+}
+
+/// One deployed version of a flow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowRecord {
+    /// `document.namespace`.
+    pub namespace: String,
+    /// `document.name`.
+    pub name: String,
+    /// `document.version`.
+    pub version: String,
+    /// The YAML as deployed.
+    pub source: String,
+    /// When it was deployed, milliseconds since the Unix epoch.
+    pub deployed_ms: i64,
+}
+
+/// What [`Journal::record_flow`](super::Journal::record_flow) did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlowInsert {
+    /// A new version was stored.
+    Inserted,
+    /// The same text was already deployed under this version; nothing changed.
+    Unchanged,
+}
+
+/// Which runs [`Journal::list_runs`](super::Journal::list_runs) returns, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunFilter {
+    /// Only runs of this flow (`namespace/name`).
+    pub flow: Option<String>,
+    /// Only runs with this status.
+    pub status: Option<RunStatus>,
+    /// At most this many (all when `None`).
+    pub limit: Option<u32>,
+}
+
+/// A flow's schedule state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduleRecord {
+    /// The flow (`namespace/name`).
+    pub flow: String,
+    /// Whether the schedule starts runs.
+    pub enabled: bool,
+    /// The last tick that started a run, milliseconds since the Unix epoch.
+    pub last_tick_ms: Option<i64>,
+}
+
+/// An API token as stored: only its SHA-256, never the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    /// Hex SHA-256 of the token.
+    pub hash: String,
+    /// Who or what it is for.
+    pub name: String,
+    /// `admin`, `ops`, `finance` or `viewer`.
+    pub role: String,
+    /// When it was made, milliseconds since the Unix epoch.
+    pub created_ms: i64,
 }

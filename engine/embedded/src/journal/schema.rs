@@ -51,6 +51,29 @@ const MIGRATIONS: &[&str] = &[
          PRIMARY KEY (run_id, step)
      ) WITHOUT ROWID;
      CREATE INDEX timers_by_due ON timers (due_ms);",
+    // v2: deployed flow versions, child runs' parents, schedules, API tokens, run listing.
+    "CREATE TABLE flows (
+         namespace   TEXT NOT NULL,
+         name        TEXT NOT NULL,
+         version     TEXT NOT NULL,
+         source      TEXT NOT NULL,
+         deployed_ms INTEGER NOT NULL,
+         PRIMARY KEY (namespace, name, version)
+     ) WITHOUT ROWID;
+     ALTER TABLE runs ADD COLUMN parent TEXT;
+     CREATE INDEX runs_by_flow ON runs (flow, status, created_ms);
+     CREATE INDEX runs_by_updated ON runs (updated_ms);
+     CREATE TABLE schedules (
+         flow         TEXT PRIMARY KEY NOT NULL,
+         enabled      INTEGER NOT NULL DEFAULT 1,
+         last_tick_ms INTEGER
+     ) WITHOUT ROWID;
+     CREATE TABLE tokens (
+         hash       TEXT PRIMARY KEY NOT NULL,
+         name       TEXT NOT NULL,
+         role       TEXT NOT NULL CHECK (role IN ('admin', 'ops', 'finance', 'viewer')),
+         created_ms INTEGER NOT NULL
+     ) WITHOUT ROWID;",
 ];
 
 /// The newest schema version this build knows.

@@ -12,7 +12,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use super::metrics::Counters;
-use super::{Error, EventInsert};
+use super::{Error, EventInsert, FlowInsert};
 
 /// One change to journal, with its JSON already serialised by the caller's thread.
 #[derive(Debug)]
@@ -28,6 +28,7 @@ pub(crate) enum Row {
         error: Option<String>,
         created_ms: i64,
         updated_ms: i64,
+        parent: Option<String>,
     },
     /// A run's new status; `None` output or error leave the stored one.
     Status {
@@ -37,6 +38,31 @@ pub(crate) enum Row {
         error: Option<String>,
         at_ms: i64,
     },
+    /// A run and its awaited children cancelled (those not ended yet).
+    Cancel { run: String, at_ms: i64 },
+    /// A deployed flow version.
+    Flow {
+        namespace: String,
+        name: String,
+        version: String,
+        source: String,
+        deployed_ms: i64,
+    },
+    /// A flow's schedule switched on or off, or its last tick.
+    Schedule {
+        flow: String,
+        enabled: Option<bool>,
+        last_tick_ms: Option<i64>,
+    },
+    /// An API token (hashed).
+    Token {
+        hash: String,
+        name: String,
+        role: String,
+        created_ms: i64,
+    },
+    /// Ended runs and events older than `before_ms` deleted (retention).
+    Purge { before_ms: i64 },
     /// A step's result.
     Step {
         run: String,
@@ -68,6 +94,10 @@ pub(crate) enum Outcome {
     Written,
     /// The event row is durable, or was a duplicate.
     Event(EventInsert),
+    /// The flow row is durable, or the same text was there already.
+    Flow(FlowInsert),
+    /// How many rows a cancel or purge changed.
+    Changed(usize),
 }
 
 /// A row waiting for the writer, and where to report once its batch has committed.
@@ -118,13 +148,41 @@ impl Writer {
     ///
     /// Dropping the returned future does not withdraw the row: it is written all the same.
     pub(crate) async fn submit(&self, row: Row) -> Result<Outcome, Error> {
+        self.send(row)?.await.map_err(|_| Error::Closed)?
+    }
+
+    /// Queues `row` now and returns what reports its commit: rows are committed in the order
+    /// they were queued, so once a row's commit is reported every row queued before it is
+    /// durable too.
+    pub(crate) fn enqueue(&self, row: Row) -> Result<Pending, Error> {
+        self.send(row).map(Pending)
+    }
+
+    fn send(&self, row: Row) -> Result<oneshot::Receiver<Result<Outcome, Error>>, Error> {
         let (ack, done) = oneshot::channel();
         self.queue
             .as_ref()
             .ok_or(Error::Closed)?
             .send(Request { row, ack })
             .map_err(|_| Error::Closed)?;
-        done.await.map_err(|_| Error::Closed)?
+        Ok(done)
+    }
+}
+
+/// A queued row's commit, reported once its batch has committed (or failed).
+#[derive(Debug)]
+pub struct Pending(oneshot::Receiver<Result<Outcome, Error>>);
+
+impl Future for Pending {
+    type Output = Result<(), Error>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|r| r.unwrap_or(Err(Error::Closed)).map(|_| ()))
     }
 }
 
@@ -207,16 +265,19 @@ fn write_row(tx: &Transaction<'_>, path: &Path, row: &Row) -> Result<Outcome, Er
             error,
             created_ms,
             updated_ms,
+            parent,
         } => {
             let changed = tx
                 .prepare_cached(
                     "INSERT INTO runs (id, flow, version, status, input, output, error, \
-                     created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+                     created_ms, updated_ms, parent) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
                      ON CONFLICT (id) DO NOTHING",
                 )
                 .and_then(|mut stmt| {
                     stmt.execute(params![
-                        id, flow, version, status, input, output, error, created_ms, updated_ms
+                        id, flow, version, status, input, output, error, created_ms, updated_ms,
+                        parent
                     ])
                 })
                 .map_err(|e| row_error("record a run", path, id, &e))?;
@@ -234,13 +295,110 @@ fn write_row(tx: &Transaction<'_>, path: &Path, row: &Row) -> Result<Outcome, Er
             let changed = tx
                 .prepare_cached(
                     "UPDATE runs SET status = ?2, output = coalesce(?3, output), \
-                     error = coalesce(?4, error), updated_ms = ?5 WHERE id = ?1",
+                     error = coalesce(?4, error), updated_ms = ?5 \
+                     WHERE id = ?1 AND status NOT IN ('completed', 'faulted', 'cancelled')",
                 )
                 .and_then(|mut stmt| stmt.execute(params![run, status, output, error, at_ms]))
                 .map_err(|e| row_error("set a run's status", path, run, &e))?;
             if changed == 0 {
-                return Err(Error::UnknownRun { run: run.clone() });
+                return Err(ended_or_unknown(tx, path, run));
             }
+        }
+        Row::Cancel { run, at_ms } => {
+            let changed = tx
+                .prepare_cached(
+                    "UPDATE runs SET status = 'cancelled', updated_ms = ?2 \
+                     WHERE (id = ?1 OR (substr(id, 1, length(?1) + 1) = ?1 || '/' \
+                                         AND parent IS NOT NULL)) \
+                     AND status NOT IN ('completed', 'faulted', 'cancelled')",
+                )
+                .and_then(|mut stmt| stmt.execute(params![run, at_ms]))
+                .map_err(|e| row_error("cancel a run", path, run, &e))?;
+            if changed == 0 {
+                return Err(ended_or_unknown(tx, path, run));
+            }
+            tx.prepare_cached(
+                "DELETE FROM timers WHERE run_id IN (SELECT id FROM runs \
+                 WHERE status = 'cancelled' AND (id = ?1 OR \
+                 (substr(id, 1, length(?1) + 1) = ?1 || '/' AND parent IS NOT NULL)))",
+            )
+            .and_then(|mut stmt| stmt.execute(params![run]))
+            .map_err(|e| row_error("cancel a run's timers", path, run, &e))?;
+            return Ok(Outcome::Changed(changed));
+        }
+        Row::Flow {
+            namespace,
+            name,
+            version,
+            source,
+            deployed_ms,
+        } => {
+            let changed = tx
+                .prepare_cached(
+                    "INSERT INTO flows (namespace, name, version, source, deployed_ms) \
+                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                )
+                .and_then(|mut stmt| {
+                    stmt.execute(params![namespace, name, version, source, deployed_ms])
+                })
+                .map_err(|e| Error::sqlite("deploy a flow", path, &e))?;
+            if changed == 1 {
+                return Ok(Outcome::Flow(FlowInsert::Inserted));
+            }
+            let stored: String = tx
+                .prepare_cached(
+                    "SELECT source FROM flows WHERE namespace = ?1 AND name = ?2 AND version = ?3",
+                )
+                .and_then(|mut stmt| {
+                    stmt.query_row(params![namespace, name, version], |r| r.get(0))
+                })
+                .map_err(|e| Error::sqlite("read a deployed flow", path, &e))?;
+            if &stored == source {
+                return Ok(Outcome::Flow(FlowInsert::Unchanged));
+            }
+            return Err(Error::FlowConflict {
+                flow: format!("{namespace}/{name}"),
+                version: version.clone(),
+            });
+        }
+        Row::Schedule {
+            flow,
+            enabled,
+            last_tick_ms,
+        } => {
+            tx.prepare_cached(
+                "INSERT INTO schedules (flow, enabled, last_tick_ms) \
+                 VALUES (?1, coalesce(?2, 1), ?3) ON CONFLICT (flow) DO UPDATE SET \
+                 enabled = coalesce(?2, enabled), last_tick_ms = coalesce(?3, last_tick_ms)",
+            )
+            .and_then(|mut stmt| stmt.execute(params![flow, enabled, last_tick_ms]))
+            .map_err(|e| Error::sqlite("update a schedule", path, &e))?;
+        }
+        Row::Token {
+            hash,
+            name,
+            role,
+            created_ms,
+        } => {
+            tx.prepare_cached(
+                "INSERT INTO tokens (hash, name, role, created_ms) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (hash) DO NOTHING",
+            )
+            .and_then(|mut stmt| stmt.execute(params![hash, name, role, created_ms]))
+            .map_err(|e| Error::sqlite("store a token", path, &e))?;
+        }
+        Row::Purge { before_ms } => {
+            let runs = tx
+                .prepare_cached(
+                    "DELETE FROM runs WHERE status IN ('completed', 'faulted', 'cancelled') \
+                     AND updated_ms < ?1",
+                )
+                .and_then(|mut stmt| stmt.execute(params![before_ms]))
+                .map_err(|e| Error::sqlite("delete old runs", path, &e))?;
+            tx.prepare_cached("DELETE FROM events WHERE received_ms < ?1")
+                .and_then(|mut stmt| stmt.execute(params![before_ms]))
+                .map_err(|e| Error::sqlite("delete old events", path, &e))?;
+            return Ok(Outcome::Changed(runs));
         }
         Row::Step { run, step, result } => {
             let changed = tx
@@ -319,6 +477,23 @@ fn check_same_result(
             run: run.to_owned(),
             step: step.to_owned(),
         })
+    }
+}
+
+/// Why a status change touched no row: the run has ended already, or does not exist.
+fn ended_or_unknown(tx: &Transaction<'_>, path: &Path, run: &str) -> Error {
+    let status: Result<Option<String>, _> = tx
+        .prepare_cached("SELECT status FROM runs WHERE id = ?1")
+        .and_then(|mut stmt| stmt.query_row(params![run], |r| r.get(0)).optional());
+    match status {
+        Ok(Some(status)) => Error::RunEnded {
+            run: run.to_owned(),
+            status,
+        },
+        Ok(None) => Error::UnknownRun {
+            run: run.to_owned(),
+        },
+        Err(e) => Error::sqlite("read a run's status", path, &e),
     }
 }
 

@@ -1,0 +1,40 @@
+//! What the engine's operations refuse, in terms a REST layer maps to status codes.
+
+use shopflow_dsl::Diagnostic;
+
+use crate::journal;
+
+/// Why an engine operation did not happen. Nothing is half-done when one is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The flow definition is not valid; every problem, with its line and column.
+    #[error("the flow is not valid ({} problem(s))", .0.len())]
+    Invalid(Vec<Diagnostic>),
+    /// The request itself is malformed.
+    #[error("{0}")]
+    BadRequest(String),
+    /// No such flow, flow version or run.
+    #[error("{0}")]
+    NotFound(String),
+    /// The request conflicts with what is stored (a deployed version with other text, a run
+    /// that has ended).
+    #[error("{0}")]
+    Conflict(String),
+    /// The engine is shutting down and takes no new work.
+    #[error("shopflow is shutting down and accepts no new work; retry against the next start")]
+    ShuttingDown,
+    /// The journal failed; retryable ones (busy, disk full) may succeed later.
+    #[error(transparent)]
+    Journal(#[from] journal::Error),
+}
+
+impl EngineError {
+    /// Whether trying again later may succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            EngineError::ShuttingDown => true,
+            EngineError::Journal(e) => e.is_retryable(),
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! shopflow's HTTP side: the REST API (`/api/v1`), `/metrics` and `/healthz` over the
+//! embedded [`Engine`], served with axum, and graceful shutdown on SIGTERM or Ctrl-C.
+//!
+//! **Why axum:** the tokio project's own HTTP framework, built on hyper and tower, so
+//! routing, middleware (the token check) and graceful shutdown come from maintained parts.
+
+pub mod api;
+pub mod auth;
+pub mod problem;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::middleware;
+use axum::routing::{get, post};
+use shopflow_embedded::Engine;
+use tokio::net::TcpListener;
+
+/// The whole HTTP application for `engine`.
+pub fn router(engine: Engine) -> Router {
+    let api = Router::new()
+        .route("/flows", post(api::deploy).get(api::list_flows))
+        .route("/flows/{namespace}/{name}/source", get(api::flow_source))
+        .route(
+            "/flows/{namespace}/{name}/schedule",
+            post(api::set_schedule),
+        )
+        .route("/runs", post(api::start_run).get(api::list_runs))
+        .route("/runs/{id}", get(api::get_run))
+        .route("/runs/{id}/{action}", post(api::control_run))
+        .route("/events", post(api::publish_event))
+        .fallback(api::not_found)
+        .route_layer(middleware::from_fn_with_state(
+            engine.clone(),
+            auth::require_token,
+        ));
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(api::healthz))
+        .route("/metrics", get(api::metrics))
+        .fallback(api::not_found)
+        .with_state(engine)
+}
+
+/// Serves `engine` on `listener` until SIGTERM or Ctrl-C, then stops taking requests, lets
+/// calls in flight finish for up to `grace` and parks the rest for the next start.
+pub async fn serve(engine: Engine, listener: TcpListener, grace: Duration) -> std::io::Result<()> {
+    let addr: Option<SocketAddr> = listener.local_addr().ok();
+    tracing::info!(?addr, "serving");
+    let app = router(engine.clone());
+    let shutdown_engine = engine.clone();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            tracing::info!("shutdown requested: no new work; finishing calls in flight");
+            shutdown_engine.shutdown(grace).await;
+        })
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

@@ -1,0 +1,93 @@
+//! `shopflow serve`: the embedded engine on one SQLite file behind the REST API, until
+//! SIGTERM or Ctrl-C.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use shopflow_embedded::{Engine, EngineOptions};
+
+use crate::commands::{builtin_names, registry, secrets_from_env};
+
+/// What `shopflow serve` was asked to do.
+pub struct ServeArgs {
+    /// The database file.
+    pub db: PathBuf,
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// How long calls in flight may take to finish at shutdown.
+    pub grace: Duration,
+    /// Days to keep ended runs and events.
+    pub retention_days: u32,
+}
+
+/// Serves until a shutdown signal; exit 1 when the database or the address cannot be used.
+pub fn run(args: &ServeArgs) -> ExitCode {
+    crate::init_logging("info");
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(serve(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!("{message}");
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn serve(args: &ServeArgs) -> Result<(), String> {
+    let retention = (args.retention_days > 0)
+        .then(|| Duration::from_secs(u64::from(args.retention_days) * 24 * 3600));
+    let options = EngineOptions {
+        retention,
+        secrets: Arc::new(|wf: &shopflow_dsl::Workflow| secrets_from_env(&wf.uses.secrets)),
+        ..EngineOptions::default()
+    };
+    let engine =
+        Engine::open(&args.db, options, registry(), builtin_names()).map_err(|e| e.to_string())?;
+    match std::env::var("SHOPFLOW_ADMIN_TOKEN") {
+        Ok(token) if !token.trim().is_empty() => {
+            let now = chrono_now_ms();
+            shopflow_server::auth::seed_admin(&engine, token.trim(), now)
+                .await
+                .map_err(|e| format!("cannot store the admin token: {e}"))?;
+        }
+        _ => tracing::warn!(
+            "SHOPFLOW_ADMIN_TOKEN is not set: only tokens already in the database are accepted"
+        ),
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let resumed = engine
+        .start_background()
+        .map_err(|e| format!("cannot resume runs: {e}"))?;
+    tracing::info!(
+        db = %args.db.display(),
+        listen = %args.listen,
+        resumed,
+        "shopflow serve started"
+    );
+    shopflow_server::serve(engine, listener, args.grace)
+        .await
+        .map_err(|e| format!("the HTTP server failed: {e}"))?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn chrono_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
