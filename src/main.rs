@@ -2,6 +2,12 @@
 
 mod commands;
 
+/// **Why mimalloc:** with tens of thousands of parked runs the engine makes many small,
+/// long-lived allocations from two threads; mimalloc keeps them denser than glibc's arenas
+/// (measured in docs/performance.md) and is a small, maintained crate.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -87,8 +93,9 @@ enum Command {
     },
     /// Measure the durable engine on a synthetic workload; the last stdout line is JSON.
     ///
-    /// Early: only `--workload chain` runs today (on the SQLite context, without the run
-    /// scheduler); the other workloads exit 2 until the engine exists.
+    /// Runs go through the real engine path (journal, scheduler, `noop` from the function
+    /// registry) with `synchronous=FULL` unless told otherwise; the disk's own single-row
+    /// commit rate is printed beside the result.
     Bench {
         /// Workload shape.
         #[arg(long, value_enum)]
@@ -99,9 +106,12 @@ enum Command {
         /// No-op steps per run.
         #[arg(long, default_value_t = 10)]
         steps: usize,
-        /// Runs in flight at most.
+        /// Runs in flight at most (closed-loop workloads).
         #[arg(long, default_value_t = 50)]
         concurrency: usize,
+        /// Runs started per second (`--workload arrivals`).
+        #[arg(long, value_name = "R")]
+        rate: Option<f64>,
         /// A fresh database file to journal to (a temporary one unless given).
         #[arg(long, value_name = "PATH")]
         db: Option<PathBuf>,
@@ -181,6 +191,7 @@ fn main() -> ExitCode {
             runs,
             steps,
             concurrency,
+            rate,
             db,
             synchronous,
             json,
@@ -189,6 +200,7 @@ fn main() -> ExitCode {
             runs,
             steps,
             concurrency,
+            rate,
             db,
             synchronous,
             json,

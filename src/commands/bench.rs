@@ -1,6 +1,9 @@
-//! `shopflow bench`: an early benchmark of the durable SQLite context on the chain workload
-//! (W1 in DESIGN.md). There is no run scheduler yet: each run is one `SqliteContext` driven
-//! by a tokio task, all sharing one `Store`. The last stdout line is one JSON object.
+//! `shopflow bench`: the workloads of DESIGN.md's performance targets, run through the real
+//! engine path — deploy, `Engine::start` (the run journaled), the run scheduler, the function
+//! registry with `noop`, durable timers — on a fresh SQLite journal with the production
+//! durability (`synchronous=FULL`) unless told otherwise. Beside the result it prints this
+//! disk's own single-row commit rate, so the two can be compared on any machine. The last
+//! stdout line is one JSON object.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -9,18 +12,17 @@ use std::time::{Duration, Instant};
 
 use clap::ValueEnum;
 use rusqlite::Connection;
-use serde_json::{Value, json};
-use shopflow_core::FunctionRegistry;
-use shopflow_dsl::Workflow;
+use serde_json::json;
+use shopflow_core::{FunctionRegistry, RunStatus};
 use shopflow_embedded::journal::{Options, Synchronous};
-use shopflow_embedded::{FlowCatalog, SqliteContext, Store};
+use shopflow_embedded::{Engine, EngineOptions};
 use tokio::sync::Semaphore;
 use tokio::task::{JoinError, JoinSet};
 
 use crate::commands::EXIT_INVALID_DEFINITION;
 
-/// What the JSON says about the engine measured, until the run scheduler exists.
-const ENGINE: &str = "sqlite-context (no scheduler yet)";
+/// What the JSON says about the engine measured.
+const ENGINE: &str = "embedded (engine scheduler, SQLite journal, group commit)";
 
 /// Sequential one-row transactions used to measure the disk's commit rate.
 const DISK_PROBE_COMMITS: u32 = 300;
@@ -34,12 +36,50 @@ const CLOCK_TICKS_PER_SEC: f64 = 100.0;
 pub enum Workload {
     /// W1: runs of K sequential no-op calls.
     Chain,
-    /// W2: parallel calls per run (needs the engine).
+    /// W2: runs of one `fork` with K parallel no-op calls.
     Fanout,
-    /// W3: runs sleeping on durable timers (needs the engine).
+    /// W3: runs of K sequential 1-second durable timers.
     Timers,
-    /// W4: open-loop arrivals at a fixed rate (needs the engine).
+    /// W4: runs of K no-op calls started open-loop at `--rate` runs per second.
     Arrivals,
+}
+
+impl Workload {
+    fn name(self) -> &'static str {
+        match self {
+            Workload::Chain => "chain",
+            Workload::Fanout => "fanout",
+            Workload::Timers => "timers",
+            Workload::Arrivals => "arrivals",
+        }
+    }
+
+    /// The flow a run of this workload runs.
+    fn flow(self, steps: usize) -> String {
+        let mut text = format!(
+            "document: {{dsl: '1.0.3', namespace: bench, name: {}, version: '1.0.0'}}\ndo:\n",
+            self.name()
+        );
+        match self {
+            Workload::Chain | Workload::Arrivals => {
+                for i in 1..=steps {
+                    text.push_str(&format!("  - s{i}:\n      call: noop\n"));
+                }
+            }
+            Workload::Fanout => {
+                text.push_str("  - fan:\n      fork:\n        branches:\n");
+                for i in 1..=steps {
+                    text.push_str(&format!("          - b{i}:\n              call: noop\n"));
+                }
+            }
+            Workload::Timers => {
+                for i in 1..=steps {
+                    text.push_str(&format!("  - t{i}:\n      wait:\n        seconds: 1\n"));
+                }
+            }
+        }
+        text
+    }
 }
 
 /// `PRAGMA synchronous` for the journal and the disk probe.
@@ -82,8 +122,10 @@ pub struct BenchArgs {
     pub runs: usize,
     /// Steps per run.
     pub steps: usize,
-    /// Runs in flight at most.
+    /// Runs in flight at most (closed-loop workloads).
     pub concurrency: usize,
+    /// Runs started per second (`arrivals`).
+    pub rate: Option<f64>,
     /// The database file (a fresh temporary one unless given).
     pub db: Option<PathBuf>,
     /// Journal durability.
@@ -104,22 +146,15 @@ struct ChainResult {
 /// Runs the benchmark; exit 0 when every run completed, 1 on a failure, 2 for a workload
 /// that is not available yet or unusable arguments.
 pub fn run(args: &BenchArgs) -> ExitCode {
-    if args.workload != Workload::Chain {
-        let name = args
-            .workload
-            .to_possible_value()
-            .map(|v| v.get_name().to_owned())
-            .unwrap_or_default();
-        eprintln!(
-            "error: the {name} workload is not available yet: it comes with the run scheduler; only `--workload chain` runs today"
-        );
+    if args.workload == Workload::Arrivals && !args.rate.is_some_and(|r| r > 0.0) {
+        eprintln!("error: --workload arrivals needs --rate R (runs per second, above 0)");
         return ExitCode::from(EXIT_INVALID_DEFINITION);
     }
     if args.runs == 0 || args.steps == 0 || args.concurrency == 0 {
         eprintln!("error: --runs, --steps and --concurrency must be at least 1");
         return ExitCode::from(EXIT_INVALID_DEFINITION);
     }
-    match bench_chain(args) {
+    match bench(args) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
@@ -128,9 +163,10 @@ pub fn run(args: &BenchArgs) -> ExitCode {
     }
 }
 
-fn bench_chain(args: &BenchArgs) -> Result<ExitCode, String> {
+fn bench(args: &BenchArgs) -> Result<ExitCode, String> {
     let registry = FunctionRegistry::with_builtins();
-    let workflow = chain_flow(args.steps, &registry)?;
+    let names: Vec<String> = registry.names().into_iter().map(str::to_owned).collect();
+    let flow = args.workload.flow(args.steps);
     // The temporary directory lives until the end of this function.
     let temp = tempfile::TempDir::new().map_err(|e| format!("cannot make a temp dir: {e}"))?;
     let db = match &args.db {
@@ -152,20 +188,33 @@ fn bench_chain(args: &BenchArgs) -> Result<ExitCode, String> {
         .unwrap_or(Path::new("."));
     let probe = dir.join(format!(".shopflow-bench-probe-{}.db", std::process::id()));
     let disk_commits_per_sec = disk_commit_rate(&probe, args.synchronous)?;
-    let options = Options {
-        synchronous: args.synchronous.journal(),
-        ..Options::default()
+    let options = EngineOptions {
+        journal: Options {
+            synchronous: args.synchronous.journal(),
+            ..Options::default()
+        },
+        schedules: false,
+        retention: None,
+        sample_timers: args.workload == Workload::Timers,
+        ..EngineOptions::default()
     };
-    let store = Arc::new(
-        Store::open(&db, options).map_err(|e| format!("cannot open {}: {e}", db.display()))?,
-    );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    let result = runtime.block_on(run_chain(args, &store, workflow, registry));
-    let metrics = store.journal().metrics();
-    drop(store);
+    let (result, metrics, mut lateness) = runtime.block_on(async {
+        let engine = Engine::open(&db, options, registry, names)
+            .map_err(|e| format!("cannot open {}: {e}", db.display()))?;
+        engine
+            .deploy(&flow)
+            .await
+            .map_err(|e| format!("cannot deploy the {} flow: {e}", args.workload.name()))?;
+        let result = drive(args, &engine).await;
+        let metrics = engine.store().journal().metrics();
+        Ok::<_, String>((result, metrics, engine.timer_lateness()))
+    })?;
+    drop(runtime);
+    lateness.sort_by(f64::total_cmp);
 
     let mut latencies = result.latencies_ms;
     latencies.sort_by(f64::total_cmp);
@@ -177,16 +226,31 @@ fn bench_chain(args: &BenchArgs) -> Result<ExitCode, String> {
     let p99 = percentile(&latencies, 99.0);
     let peak_rss_mb = peak_rss_mb().unwrap_or(f64::NAN);
 
+    let late_p50 = percentile(&lateness, 50.0) * 1000.0;
+    let late_p99 = percentile(&lateness, 99.0) * 1000.0;
     println!("engine: {ENGINE}");
     println!(
         "database: {} (synchronous={})",
         db.display(),
         args.synchronous.name()
     );
+    let shape = match args.workload {
+        Workload::Arrivals => format!("{} runs/s offered", args.rate.unwrap_or(0.0)),
+        _ => format!("{} in flight", args.concurrency),
+    };
     println!(
-        "chain: {} runs x {} noop steps, {} in flight: {completed} completed, {} failed in {wall:.3} s",
-        args.runs, args.steps, args.concurrency, result.failed
+        "{}: {} runs x {} steps, {shape}: {completed} completed, {} failed in {wall:.3} s",
+        args.workload.name(),
+        args.runs,
+        args.steps,
+        result.failed
     );
+    if !lateness.is_empty() {
+        println!(
+            "timer lateness: p50 {late_p50:.1} ms, p99 {late_p99:.1} ms over {} timers",
+            lateness.len()
+        );
+    }
     if let Some(e) = &result.first_error {
         println!("first failure: {e}");
     }
@@ -209,8 +273,8 @@ fn bench_chain(args: &BenchArgs) -> Result<ExitCode, String> {
         result.cpu_seconds
     );
     if args.json {
-        let summary = json!({
-            "workload": "chain",
+        let mut summary = json!({
+            "workload": args.workload.name(),
             "runs": args.runs,
             "steps": args.steps,
             "concurrency": args.concurrency,
@@ -230,6 +294,13 @@ fn bench_chain(args: &BenchArgs) -> Result<ExitCode, String> {
             "journal_rows": metrics.rows,
             "journal_max_batch_rows": metrics.max_batch_rows,
         });
+        if let Some(rate) = args.rate {
+            summary["rate"] = json!(rate);
+        }
+        if !lateness.is_empty() {
+            summary["timer_lateness_p50_ms"] = json!(round(late_p50, 2));
+            summary["timer_lateness_p99_ms"] = json!(round(late_p99, 2));
+        }
         println!("{summary}");
     }
     Ok(if result.failed == 0 {
@@ -252,14 +323,10 @@ impl ChainResult {
     }
 }
 
-/// Runs `args.runs` runs of `workflow`, at most `args.concurrency` at a time.
-async fn run_chain(
-    args: &BenchArgs,
-    store: &Arc<Store>,
-    workflow: Workflow,
-    registry: FunctionRegistry,
-) -> ChainResult {
-    let workflow = Arc::new(workflow);
+/// Runs `args.runs` runs: closed loop (at most `args.concurrency` at a time) or, for
+/// `arrivals`, open loop at `args.rate` runs per second whatever the engine's pace.
+async fn drive(args: &BenchArgs, engine: &Engine) -> ChainResult {
+    let flow = format!("bench/{}", args.workload.name());
     let permits = Arc::new(Semaphore::new(args.concurrency));
     let mut tasks = JoinSet::new();
     let cpu_before = cpu_seconds().unwrap_or(0.0);
@@ -276,25 +343,35 @@ async fn run_chain(
         while let Some(joined) = tasks.try_join_next() {
             result.record(joined);
         }
-        let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
-            break;
+        let permit = match args.rate {
+            Some(rate) if args.workload == Workload::Arrivals => {
+                #[expect(clippy::cast_precision_loss, reason = "run counts are far below 2^52")]
+                let at = Duration::from_secs_f64(i as f64 / rate);
+                tokio::time::sleep_until(tokio::time::Instant::from_std(started + at)).await;
+                None
+            }
+            _ => match Arc::clone(&permits).acquire_owned().await {
+                Ok(permit) => Some(permit),
+                Err(_) => break,
+            },
         };
-        let store = Arc::clone(store);
-        let workflow = Arc::clone(&workflow);
-        let registry = registry.clone();
+        let engine = engine.clone();
+        let flow = flow.clone();
         tasks.spawn(async move {
             let _permit = permit;
             let begun = Instant::now();
-            let ctx = SqliteContext::open(
-                store,
-                &format!("bench-{i}"),
-                registry,
-                FlowCatalog::default(),
-            )
-            .map_err(|e| e.to_string())?;
-            ctx.run(&workflow, json!({}), Value::Null)
+            let id = engine
+                .start(&flow, json!({}))
                 .await
-                .map_err(|e| e.to_json().to_string())?;
+                .map_err(|e| e.to_string())?;
+            let view = engine.wait(&id).await.map_err(|e| e.to_string())?;
+            if view.record.status != RunStatus::Completed {
+                return Err(format!(
+                    "run {id} ended {}: {}",
+                    view.record.status.as_str(),
+                    view.record.error.unwrap_or_default()
+                ));
+            }
             Ok::<f64, String>(begun.elapsed().as_secs_f64() * 1000.0)
         });
     }
@@ -304,20 +381,6 @@ async fn run_chain(
     result.wall = started.elapsed();
     result.cpu_seconds = cpu_seconds().unwrap_or(0.0) - cpu_before;
     result
-}
-
-/// A flow of `steps` sequential `call: noop` tasks.
-fn chain_flow(steps: usize, registry: &FunctionRegistry) -> Result<Workflow, String> {
-    let mut text = String::from(
-        "document: {dsl: '1.0.3', namespace: bench, name: chain, version: '1.0.0'}\ndo:\n",
-    );
-    for i in 1..=steps {
-        text.push_str(&format!("  - s{i}:\n      call: noop\n"));
-    }
-    let names = registry.names();
-    shopflow_dsl::load(text.as_bytes(), &names)
-        .map(|loaded| loaded.workflow)
-        .map_err(|diags| format!("the generated chain flow is invalid: {diags:?}"))
 }
 
 /// Sequential one-row commits per second on `path`, with the journal's SQLite settings (WAL,
@@ -403,8 +466,18 @@ mod tests {
     }
 
     #[test]
-    fn the_chain_flow_has_the_asked_number_of_noop_calls() {
-        let flow = chain_flow(10, &FunctionRegistry::with_builtins());
-        assert!(flow.is_ok(), "{:?}", flow.err());
+    fn every_workload_flow_is_valid() {
+        let registry = FunctionRegistry::with_builtins();
+        let names = registry.names();
+        for w in [
+            Workload::Chain,
+            Workload::Fanout,
+            Workload::Timers,
+            Workload::Arrivals,
+        ] {
+            let text = w.flow(5);
+            let loaded = shopflow_dsl::load(text.as_bytes(), &names);
+            assert!(loaded.is_ok(), "{}: {:?}", w.name(), loaded.err());
+        }
     }
 }

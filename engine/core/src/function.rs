@@ -44,10 +44,11 @@ pub trait Function: Send + Sync {
 }
 
 /// The functions available to a run, by name.
+/// Cheap to clone: every run's context holds one, so the maps are shared until changed.
 #[derive(Clone, Default)]
 pub struct FunctionRegistry {
-    functions: BTreeMap<String, Arc<dyn Function>>,
-    mocks: BTreeMap<String, Value>,
+    functions: Arc<BTreeMap<String, Arc<dyn Function>>>,
+    mocks: Arc<BTreeMap<String, Value>>,
 }
 
 impl FunctionRegistry {
@@ -61,12 +62,12 @@ impl FunctionRegistry {
 
     /// Adds (or replaces) a function.
     pub fn register(&mut self, name: &str, function: Arc<dyn Function>) {
-        self.functions.insert(name.to_owned(), function);
+        Arc::make_mut(&mut self.functions).insert(name.to_owned(), function);
     }
 
     /// Makes every call of `name` return `result` without running it (dry runs).
     pub fn mock(&mut self, name: &str, result: Value) {
-        self.mocks.insert(name.to_owned(), result);
+        Arc::make_mut(&mut self.mocks).insert(name.to_owned(), result);
     }
 
     /// The names the validator accepts in `call:` (besides `http`, `openapi` and `use.functions`).

@@ -1,7 +1,7 @@
 //! Bearer tokens: only their SHA-256 is stored; each request's token is hashed and looked up.
 //! `SHOPFLOW_ADMIN_TOKEN` seeds an admin token at start.
 
-use axum::extract::{Request, State};
+use axum::extract::{OriginalUri, Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -72,6 +72,12 @@ pub async fn seed_admin(engine: &Engine, token: &str, now_ms: i64) -> Result<(),
 
 /// Middleware: 401 without a valid bearer token, 403 when the token's role may not.
 pub async fn require_token(State(engine): State<Engine>, request: Request, next: Next) -> Response {
+    // Nested routers see their path with the prefix stripped; roles are written against the
+    // full path.
+    let path = request
+        .extensions()
+        .get::<OriginalUri>()
+        .map_or_else(|| request.uri().path().to_owned(), |u| u.path().to_owned());
     let token = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -89,7 +95,7 @@ pub async fn require_token(State(engine): State<Engine>, request: Request, next:
     let Some(role) = Role::parse(&record.role) else {
         return unauthorized("the token has an unknown role");
     };
-    if !role.may(request.method(), request.uri().path()) {
+    if !role.may(request.method(), &path) {
         return Problem::new(
             StatusCode::FORBIDDEN,
             "Forbidden",
@@ -97,7 +103,7 @@ pub async fn require_token(State(engine): State<Engine>, request: Request, next:
                 "role `{}` may not {} {}",
                 record.role,
                 request.method(),
-                request.uri().path()
+                path
             ),
         )
         .into_response();

@@ -37,6 +37,10 @@ pub fn router(engine: Engine) -> Router {
         ));
     Router::new()
         .nest("/api/v1", api)
+        // Flows up to the loader's 4 MiB limit, plus room for JSON around event bodies.
+        .layer(axum::extract::DefaultBodyLimit::max(
+            4 * 1024 * 1024 + 64 * 1024,
+        ))
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(api::metrics))
         .fallback(api::not_found)

@@ -43,6 +43,11 @@ pub type Spawner = Arc<dyn Fn(SqliteContext, Arc<Workflow>, Value) + Send + Sync
 pub trait CallObserver: Send + Sync {
     /// A call of `function` in a run of `flow` ended after `elapsed`; `ok` unless it raised.
     fn call_done(&self, flow: &str, function: &str, ok: bool, elapsed: Duration);
+
+    /// A durable timer fired `lateness` after it was due.
+    fn timer_fired(&self, lateness: Duration) {
+        let _ = lateness;
+    }
 }
 
 /// How a drive ended: the run's own result, or a journal failure that stopped it.
@@ -68,7 +73,11 @@ pub struct SqliteContext {
     waiting: Arc<AtomicUsize>,
     spawner: Option<Spawner>,
     observer: Option<Arc<dyn CallObserver>>,
+    secrets: Option<SecretSource>,
 }
+
+/// `$secrets` for a child run's flow (resolved when it is driven, never journaled).
+pub type SecretSource = Arc<dyn Fn(&Workflow) -> Value + Send + Sync>;
 
 /// The first journal failure of a run, and the wake-up for the drive that races it.
 #[derive(Default)]
@@ -123,6 +132,7 @@ impl SqliteContext {
             waiting: Arc::new(AtomicUsize::new(0)),
             spawner: None,
             observer: None,
+            secrets: None,
         })
     }
 
@@ -141,6 +151,12 @@ impl SqliteContext {
     /// Reports executed calls to `observer`; child runs share it.
     pub fn with_observer(mut self, observer: Arc<dyn CallObserver>) -> Self {
         self.observer = Some(observer);
+        self
+    }
+
+    /// Resolves `$secrets` for child runs' flows; child runs share it.
+    pub fn with_secrets(mut self, secrets: SecretSource) -> Self {
+        self.secrets = Some(secrets);
         self
     }
 
@@ -341,6 +357,7 @@ impl SqliteContext {
         child.spawner.clone_from(&self.spawner);
         child.waiting = Arc::clone(&self.waiting);
         child.observer.clone_from(&self.observer);
+        child.secrets.clone_from(&self.secrets);
         if self.log.is_none() {
             child.log = None;
         }
@@ -394,7 +411,8 @@ impl SqliteContext {
             }
             return Ok(Value::Null);
         }
-        match child.drive(&wf, input, Value::Null).await {
+        let secrets = self.secrets.as_ref().map_or(Value::Null, |s| s(&wf));
+        match child.drive(&wf, input, secrets).await {
             Ok(result) => result,
             Err(e) => match self.fail(e).await {},
         }
@@ -437,14 +455,12 @@ impl Durable for SqliteContext {
     fn sleep(&self, step: &StepId, duration: Duration) -> impl Future<Output = ()> + Send {
         let step = step.clone();
         async move {
-            let fired = record::fired_step(&step);
-            if self.stored(&fired).is_some() {
-                return;
-            }
+            // A timer whose journaled due time has passed has fired: replays go straight on.
             let journaled = self
                 .stored(&step)
                 .and_then(|s| record::field(&s, "due_ms").and_then(Value::as_i64));
             let due = match journaled {
+                Some(due) if due <= self.clock_ms() => return,
                 Some(due) => due,
                 None => {
                     let millis = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
@@ -453,17 +469,21 @@ impl Durable for SqliteContext {
                     due
                 }
             };
-            // Also after a restart: the timer row may not have been written before the crash.
+            // The timers table lists pending timers for operators; the due time in the step
+            // is what the replay reads. Queued, not waited for: nothing outside the run
+            // depends on a timer having started.
             let journal = self.store.journal();
             match journal.enqueue_timer(&self.run_id, &step, due) {
                 Ok(pending) => self.queued(pending),
                 Err(e) => match self.fail(e).await {},
             }
             let waiting = Waiting::start(&self.waiting);
-            self.barrier_or_stop().await;
             self.clock.sleep_until(due).await;
             drop(waiting);
-            self.journal(&fired, json!({ "fired": true })).await;
+            if let Some(observer) = &self.observer {
+                let late = u64::try_from(self.clock_ms().saturating_sub(due)).unwrap_or(0);
+                observer.timer_fired(Duration::from_millis(late));
+            }
             match journal.enqueue_remove_timer(&self.run_id, &step) {
                 Ok(pending) => self.queued(pending),
                 Err(e) => match self.fail(e).await {},

@@ -7,12 +7,12 @@
 //! | now           | `{"now": ms}`                                             |
 //! | random        | `{"random": n}`                                           |
 //! | decide        | `{"decided": v}`                                          |
-//! | sleep         | `{"due_ms": ms}`, then `{"fired": true}` at `<step>:fired` |
+//! | sleep         | `{"due_ms": ms}` (fired once the clock has passed it)     |
 //! | emit          | `{"emitted": event}`                                      |
 //! | next_event    | `{"received": event, "consumed_event_id": id}`            |
 
 use serde_json::{Value, json};
-use shopflow_core::{CloudEvent, ErrorKind, StepId, WorkflowError};
+use shopflow_core::{CloudEvent, ErrorKind, WorkflowError};
 
 /// A call's (or child run's) result as journaled.
 pub(crate) fn outcome(result: &Result<Value, WorkflowError>) -> Value {
@@ -50,11 +50,6 @@ pub(crate) fn field<'a>(stored: &'a Value, name: &str) -> Option<&'a Value> {
 pub(crate) fn received(event: &CloudEvent) -> Value {
     let id = event.get("id").cloned().unwrap_or(Value::Null);
     json!({ "received": event, "consumed_event_id": id })
-}
-
-/// The step under which a timer's firing is journaled.
-pub(crate) fn fired_step(step: &StepId) -> StepId {
-    step.op("fired")
 }
 
 /// The error for a journal that cannot be read or written.

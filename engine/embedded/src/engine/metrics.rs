@@ -2,8 +2,7 @@
 //! depth and journal batch sizes. **Why prometheus-client:** the Prometheus project's own
 //! Rust client, with typed label sets and OpenMetrics text encoding, and no global registry.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -47,8 +46,10 @@ pub struct EngineMetrics {
     pub(crate) runs_live: Gauge,
     pub(crate) runs_waiting: Gauge,
     pub(crate) calls_in_flight: Gauge,
-    pub(crate) runs_paused: Arc<AtomicI64>,
-    paused_gauge: Gauge,
+    pub(crate) runs_paused: Gauge,
+    timer_lateness: Histogram,
+    /// Every timer's lateness in seconds, when sampling is on (benchmarks).
+    lateness_samples: Option<Mutex<Vec<f64>>>,
 }
 
 impl std::fmt::Debug for EngineMetrics {
@@ -59,7 +60,7 @@ impl std::fmt::Debug for EngineMetrics {
 
 impl EngineMetrics {
     /// Registers every metric, including the journal's batch-size histogram.
-    pub(crate) fn new(journal: &Journal) -> EngineMetrics {
+    pub(crate) fn new(journal: &Journal, sample_timers: bool) -> EngineMetrics {
         let mut registry = Registry::with_prefix("shopflow");
         let runs_started = Family::<FlowLabels, Counter>::default();
         registry.register(
@@ -105,18 +106,26 @@ impl EngineMetrics {
             "Calls executing now (the queue of work in progress)",
             calls_in_flight.clone(),
         );
-        let paused_gauge = Gauge::default();
+        let runs_paused = Gauge::default();
         registry.register(
             "runs_paused",
             "Runs stopped by a journal failure (disk full, database busy), retrying",
-            paused_gauge.clone(),
+            runs_paused.clone(),
         );
         registry.register(
             "journal_batch_rows",
             "Rows per journal transaction (group commit: one fsync per batch)",
             journal.batch_histogram(),
         );
+        let timer_lateness = Histogram::new(exponential_buckets(0.001, 2.0, 14));
+        registry.register(
+            "timer_lateness_seconds",
+            "How late durable timers fired after their due time",
+            timer_lateness.clone(),
+        );
         EngineMetrics {
+            timer_lateness,
+            lateness_samples: sample_timers.then(|| Mutex::new(Vec::new())),
             registry,
             runs_started,
             runs_ended,
@@ -125,15 +134,20 @@ impl EngineMetrics {
             runs_live,
             runs_waiting,
             calls_in_flight,
-            runs_paused: Arc::new(AtomicI64::new(0)),
-            paused_gauge,
+            runs_paused,
         }
+    }
+
+    /// Every timer's lateness in seconds since the engine opened (empty unless sampling).
+    pub(crate) fn lateness_samples(&self) -> Vec<f64> {
+        self.lateness_samples
+            .as_ref()
+            .map(|s| s.lock().unwrap_or_else(PoisonError::into_inner).clone())
+            .unwrap_or_default()
     }
 
     /// The metrics in the Prometheus text format.
     pub(crate) fn encode(&self) -> String {
-        self.paused_gauge
-            .set(self.runs_paused.load(Ordering::Relaxed));
         let mut out = String::new();
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
@@ -172,5 +186,15 @@ impl CallObserver for EngineMetrics {
                 flow: flow.to_owned(),
             })
             .observe(elapsed.as_secs_f64());
+    }
+
+    fn timer_fired(&self, lateness: Duration) {
+        self.timer_lateness.observe(lateness.as_secs_f64());
+        if let Some(samples) = &self.lateness_samples {
+            samples
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(lateness.as_secs_f64());
+        }
     }
 }

@@ -35,8 +35,7 @@ use crate::journal::{
     EventInsert, FlowInsert, FlowRecord, NewEvent, Options, RunFilter, RunRecord,
 };
 
-/// Secrets for a run of a flow: `$secrets`, resolved when the run is driven (never journaled).
-pub type SecretSource = Arc<dyn Fn(&Workflow) -> Value + Send + Sync>;
+pub use crate::durable::SecretSource;
 
 /// How an engine is set up.
 #[derive(Clone)]
@@ -51,6 +50,8 @@ pub struct EngineOptions {
     pub clock: Arc<dyn Clock>,
     /// Whether schedules (`cron`, `every`, `after`) start runs; `on` triggers always work.
     pub schedules: bool,
+    /// Keep every timer's lateness for [`Engine::timer_lateness`] (benchmarks).
+    pub sample_timers: bool,
 }
 
 impl Default for EngineOptions {
@@ -61,6 +62,7 @@ impl Default for EngineOptions {
             secrets: Arc::new(|_| json!({})),
             clock: Arc::new(SystemClock::new()),
             schedules: true,
+            sample_timers: false,
         }
     }
 }
@@ -184,7 +186,7 @@ impl Engine {
                 ),
             }
         }
-        let metrics = Arc::new(EngineMetrics::new(store.journal()));
+        let metrics = Arc::new(EngineMetrics::new(store.journal(), options.sample_timers));
         Ok(Engine {
             inner: Arc::new(Inner {
                 store,
@@ -222,12 +224,14 @@ impl Engine {
 
     /// The metrics, in the Prometheus text format.
     pub fn metrics_text(&self) -> String {
+        let m = &self.inner.metrics;
         let live = lock(&self.inner.live);
         let waiting = live
             .values()
             .filter(|l| l.waiting.load(Ordering::Acquire) > 0)
             .count();
-        let m = &self.inner.metrics;
+        let paused = live.values().filter(|l| lock(&l.paused).is_some()).count();
+        m.runs_paused.set(i64::try_from(paused).unwrap_or(i64::MAX));
         m.runs_live
             .set(i64::try_from(live.len()).unwrap_or(i64::MAX));
         m.runs_waiting
@@ -236,6 +240,11 @@ impl Engine {
         m.calls_in_flight
             .set(i64::try_from(self.inner.store.gate().in_flight()).unwrap_or(i64::MAX));
         m.encode()
+    }
+
+    /// How late each timer fired, in seconds (empty unless `sample_timers` is on).
+    pub fn timer_lateness(&self) -> Vec<f64> {
+        self.inner.metrics.lateness_samples()
     }
 
     /// Whether the engine takes new work (false once shutdown began).
@@ -412,6 +421,8 @@ impl Engine {
         }
         let wf = self.flow_of(&record)?;
         self.set_status(id, RunStatus::Running).await?;
+        // Rows the suspended run queued are committed before its journal is read again (the
+        // status write above was queued after them).
         let ctx = self.context(id)?;
         self.spawn(ctx, wf, record.input);
         tracing::info!(run = %id, "run resumed");
@@ -432,7 +443,8 @@ impl Engine {
             received_ms: self.now_ms(),
         };
         let inserted = self.inner.store.publish(&new).await?;
-        let started = schedule::trigger(self, &event).await?;
+        let fresh = matches!(inserted, EventInsert::Inserted { .. });
+        let started = schedule::trigger(self, &event, fresh).await?;
         Ok(Published { inserted, started })
     }
 
@@ -524,6 +536,7 @@ impl Engine {
         .with_clock(Arc::clone(&self.inner.options.clock))
         .with_spawner(spawner)
         .with_observer(Arc::clone(&self.inner.metrics) as Arc<dyn crate::durable::CallObserver>)
+        .with_secrets(Arc::clone(&self.inner.options.secrets))
         .without_task_log())
     }
 
@@ -581,10 +594,6 @@ impl Engine {
                         RunStatus::Faulted
                     };
                     if lock(paused).take().is_some() {
-                        self.inner
-                            .metrics
-                            .runs_paused
-                            .fetch_sub(1, Ordering::Relaxed);
                         tracing::info!(run = %id, "run carries on: the journal accepts writes again");
                     }
                     self.inner.metrics.run_ended(&flow, status.as_str());
@@ -596,14 +605,15 @@ impl Engine {
                         "run paused: {e}; retrying from the journal in {} ms",
                         backoff.as_millis()
                     );
-                    if lock(paused).replace(e.to_string()).is_none() {
-                        self.inner
-                            .metrics
-                            .runs_paused
-                            .fetch_add(1, Ordering::Relaxed);
-                    }
+                    *lock(paused) = Some(e.to_string());
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(RETRY_CAP);
+                    // Let the writes still queued by the stopped drive settle, so the
+                    // journal read below sees every one that succeeded.
+                    if let Err(e) = self.inner.store.journal().flush().await {
+                        tracing::warn!(run = %id, "journal still failing: {e}");
+                        continue;
+                    }
                     match self.context(&id) {
                         Ok(fresh) => ctx = fresh.with_waiting(Arc::clone(waiting)),
                         Err(e) => tracing::error!(run = %id, "cannot reload the run: {e}"),

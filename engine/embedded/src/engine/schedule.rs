@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use shopflow_core::{CloudEvent, RunStatus, StepId, event_matches, idempotency_key};
+use shopflow_core::{CloudEvent, StepId, event_matches, idempotency_key};
 use shopflow_dsl::Workflow;
 use shopflow_dsl::model::{Consumption, EventFilter};
 
@@ -38,9 +38,13 @@ fn derived_id(prefix: &str, flow: &str, cause: &str) -> String {
 }
 
 /// Starts the runs that `event` triggers; returns their ids.
+///
+/// A redelivered event (`fresh` false) starts the same `one`/`any` runs again, which finds
+/// them started; it does not count again towards an `all` set.
 pub(crate) async fn trigger(
     engine: &Engine,
     event: &CloudEvent,
+    fresh: bool,
 ) -> Result<Vec<String>, EngineError> {
     let mut starts: Vec<(String, Arc<Workflow>, Value)> = Vec::new();
     let event_id = event.get("id").and_then(Value::as_str).unwrap_or_default();
@@ -69,6 +73,7 @@ pub(crate) async fn trigger(
                     ));
                 }
             }
+            Consumption::All(_) if !fresh => {}
             Consumption::All(filters) => {
                 let mut partial = lock(&engine.inner.triggers);
                 let slots = partial
@@ -187,9 +192,7 @@ fn after_due(
     })?;
     Ok(match newest.first() {
         None => Some(base.saturating_add(after)),
-        Some(run) if run.status.is_final() && run.status != RunStatus::Cancelled => {
-            Some(run.updated_ms.max(base).saturating_add(after))
-        }
+        Some(run) if run.status.is_final() => Some(run.updated_ms.max(base).saturating_add(after)),
         Some(_) => None,
     })
 }

@@ -160,6 +160,12 @@ impl Journal {
         })
     }
 
+    /// Waits until every row queued so far has been committed (or has failed); a reader
+    /// opened afterwards sees them all.
+    pub async fn flush(&self) -> Result<(), Error> {
+        self.write(Row::Flush).await
+    }
+
     /// Cancels `run` and the children it awaits, unless it has ended ([`Error::RunEnded`]).
     pub async fn cancel_run(&self, run: &str, at_ms: i64) -> Result<(), Error> {
         self.write(Row::Cancel {

@@ -63,6 +63,8 @@ pub(crate) enum Row {
     },
     /// Ended runs and events older than `before_ms` deleted (retention).
     Purge { before_ms: i64 },
+    /// Nothing: its commit tells that every row queued before it is durable.
+    Flush,
     /// A step's result.
     Step {
         run: String,
@@ -387,6 +389,7 @@ fn write_row(tx: &Transaction<'_>, path: &Path, row: &Row) -> Result<Outcome, Er
             .and_then(|mut stmt| stmt.execute(params![hash, name, role, created_ms]))
             .map_err(|e| Error::sqlite("store a token", path, &e))?;
         }
+        Row::Flush => {}
         Row::Purge { before_ms } => {
             let runs = tx
                 .prepare_cached(

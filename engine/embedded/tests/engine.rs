@@ -1,0 +1,308 @@
+//! The embedded engine end to end on a real SQLite file: flow versions, events with
+//! correlation (also arriving before their listener), `schedule.on` and `every`, cancel /
+//! suspend / resume, and runs pausing on a busy database and carrying on when it clears.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use shopflow_core::{FunctionRegistry, RunStatus};
+use shopflow_embedded::journal::{FlowInsert, Options, RunFilter};
+use shopflow_embedded::{Engine, EngineError, EngineOptions, RunView};
+use tempfile::TempDir;
+
+/// Every wait in this file gives up after this.
+const DEADLINE: Duration = Duration::from_secs(20);
+
+fn engine(dir: &TempDir, options: EngineOptions) -> Engine {
+    let registry = FunctionRegistry::with_builtins();
+    let names = registry.names().into_iter().map(str::to_owned).collect();
+    Engine::open(dir.path().join("shopflow.db"), options, registry, names)
+        .unwrap_or_else(|e| panic!("open the engine: {e}"))
+}
+
+fn quiet() -> EngineOptions {
+    EngineOptions {
+        schedules: false,
+        ..EngineOptions::default()
+    }
+}
+
+fn flow(name: &str, version: &str, body: &str) -> String {
+    format!(
+        "document: {{dsl: '1.0.3', namespace: test, name: {name}, version: '{version}'}}\n{body}"
+    )
+}
+
+async fn until(engine: &Engine, id: &str, what: impl Fn(&RunView) -> bool) -> RunView {
+    let started = Instant::now();
+    loop {
+        let view = engine.get(id).unwrap_or_else(|e| panic!("get {id}: {e}"));
+        if what(&view) {
+            return view;
+        }
+        assert!(started.elapsed() < DEADLINE, "run {id} stuck: {view:?}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+fn status(view: &RunView) -> RunStatus {
+    view.record.status
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_keeps_the_version_it_started_on() {
+    let dir = TempDir::new().expect("temp dir");
+    let engine = engine(&dir, quiet());
+    let v1 = flow(
+        "versions",
+        "1.0.0",
+        "do:\n  - hold:\n      listen:\n        to:\n          one:\n            with:\n              type: go\n  - mark:\n      set:\n        version: 1\n",
+    );
+    let (_, inserted) = engine.deploy(&v1).await.expect("deploy v1");
+    assert_eq!(inserted, FlowInsert::Inserted);
+    let (_, again) = engine.deploy(&v1).await.expect("deploy v1 again");
+    assert_eq!(again, FlowInsert::Unchanged);
+    let changed = v1.replace("version: 1\n", "version: 99\n");
+    assert!(matches!(
+        engine.deploy(&changed).await,
+        Err(EngineError::Conflict(_))
+    ));
+
+    let old = engine
+        .start("test/versions", json!({}))
+        .await
+        .expect("start on v1");
+    until(&engine, &old, |v| status(v) == RunStatus::Waiting).await;
+    let v2 = flow(
+        "versions",
+        "1.1.0",
+        "do:\n  - mark:\n      set:\n        version: 2\n",
+    );
+    engine.deploy(&v2).await.expect("deploy v2");
+    let new = engine
+        .start("test/versions", json!({}))
+        .await
+        .expect("start on v2");
+    assert_eq!(
+        engine.wait(&new).await.expect("wait").record.output,
+        Some(json!({"version": 2}))
+    );
+
+    engine
+        .publish(json!({"id": "e1", "type": "go", "source": "test"}))
+        .await
+        .expect("publish");
+    let done = engine.wait(&old).await.expect("wait");
+    assert_eq!(done.record.version, "1.0.0");
+    assert_eq!(done.record.output, Some(json!({"version": 1})));
+
+    let invalid = engine.deploy("document: {dsl: '1.0.3'}\ndo: []\n").await;
+    assert!(matches!(invalid, Err(EngineError::Invalid(d)) if !d.is_empty()));
+    assert!(matches!(
+        engine.start("test/missing", json!({})).await,
+        Err(EngineError::NotFound(_))
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_reach_the_correlated_listener_also_when_they_come_first() {
+    let dir = TempDir::new().expect("temp dir");
+    let engine = engine(&dir, quiet());
+    let body = "do:\n  - paid:\n      listen:\n        to:\n          one:\n            with:\n              type: shop.paid\n            correlate:\n              order:\n                from: ${ .subject }\n                expect: ${ $workflow.input.order }\n";
+    let body = body.replace("${ $workflow.input.order }", "${ .order }");
+    engine
+        .deploy(&flow("paid", "1.0.0", &body))
+        .await
+        .expect("deploy");
+    // The event for order B arrives before its run starts; A's arrives after.
+    engine
+        .publish(json!({"id": "b", "type": "shop.paid", "source": "t", "subject": "B", "data": {"paid": "B"}}))
+        .await
+        .expect("publish B");
+    let a = engine
+        .start("test/paid", json!({"order": "A"}))
+        .await
+        .expect("start A");
+    let b = engine
+        .start("test/paid", json!({"order": "B"}))
+        .await
+        .expect("start B");
+    let b_done = engine.wait(&b).await.expect("wait B");
+    assert_eq!(status(&b_done), RunStatus::Completed, "{b_done:?}");
+    assert_eq!(
+        b_done.record.output.as_ref().map(|o| &o[0]["paid"]),
+        Some(&json!("B"))
+    );
+    until(&engine, &a, |v| status(v) == RunStatus::Waiting).await;
+    let dup = engine
+        .publish(json!({"id": "b", "type": "shop.paid", "source": "t", "subject": "B", "data": {"paid": "B"}}))
+        .await
+        .expect("publish B again");
+    assert_eq!(
+        dup.inserted,
+        shopflow_embedded::journal::EventInsert::Duplicate
+    );
+    assert_eq!(status(&engine.get(&a).expect("get A")), RunStatus::Waiting);
+    engine
+        .publish(json!({"id": "a", "type": "shop.paid", "source": "t", "subject": "A", "data": {"paid": "A"}}))
+        .await
+        .expect("publish A");
+    let a_done = engine.wait(&a).await.expect("wait A");
+    assert_eq!(
+        a_done.record.output.as_ref().map(|o| &o[0]["paid"]),
+        Some(&json!("A"))
+    );
+
+    let bad = engine.publish(json!({"type": "x", "source": "t"})).await;
+    assert!(matches!(bad, Err(EngineError::BadRequest(m)) if m.contains("/id")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schedule_on_starts_one_run_per_event_even_when_it_is_delivered_twice() {
+    let dir = TempDir::new().expect("temp dir");
+    let engine = engine(&dir, quiet());
+    let body = "schedule:\n  on:\n    one:\n      with:\n        type: shop.order.created\ndo:\n  - take:\n      set:\n        order: ${ .[0].subject }\n";
+    engine
+        .deploy(&flow("on-order", "1.0.0", body))
+        .await
+        .expect("deploy");
+    let event = json!({"id": "o-1", "type": "shop.order.created", "source": "t", "subject": "O-1"});
+    let first = engine.publish(event.clone()).await.expect("publish");
+    let second = engine.publish(event).await.expect("publish again");
+    assert_eq!(first.started.len(), 1);
+    assert_eq!(first.started, second.started);
+    let done = engine.wait(&first.started[0]).await.expect("wait");
+    assert_eq!(done.record.output, Some(json!({"order": "O-1"})));
+    let runs = engine
+        .list(&RunFilter {
+            flow: Some("test/on-order".into()),
+            ..RunFilter::default()
+        })
+        .expect("list");
+    assert_eq!(runs.len(), 1);
+    let other = engine
+        .publish(json!({"id": "x", "type": "something.else", "source": "t"}))
+        .await
+        .expect("publish other");
+    assert!(other.started.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schedule_every_starts_runs_on_its_interval() {
+    let dir = TempDir::new().expect("temp dir");
+    let engine = engine(&dir, EngineOptions::default());
+    let body = "schedule:\n  every:\n    milliseconds: 300\ndo:\n  - tick:\n      call: noop\n";
+    engine
+        .deploy(&flow("ticker", "1.0.0", body))
+        .await
+        .expect("deploy");
+    engine.start_background().expect("background");
+    let started = Instant::now();
+    let filter = RunFilter {
+        flow: Some("test/ticker".into()),
+        status: Some(RunStatus::Completed),
+        limit: None,
+    };
+    while engine.list(&filter).expect("list").len() < 2 {
+        assert!(
+            started.elapsed() < DEADLINE,
+            "the schedule started too few runs"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    engine
+        .set_schedule("test/ticker", false)
+        .await
+        .expect("switch off");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let count = engine.list(&RunFilter {
+        flow: filter.flow.clone(),
+        ..RunFilter::default()
+    });
+    let count = count.expect("list").len();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let later = engine.list(&RunFilter {
+        flow: filter.flow,
+        ..RunFilter::default()
+    });
+    assert_eq!(
+        later.expect("list").len(),
+        count,
+        "a switched-off schedule started runs"
+    );
+    engine.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_suspend_and_resume() {
+    let dir = TempDir::new().expect("temp dir");
+    let engine = engine(&dir, quiet());
+    let body = "do:\n  - nap:\n      wait:\n        hours: 1\n";
+    engine
+        .deploy(&flow("nap", "1.0.0", body))
+        .await
+        .expect("deploy");
+    let id = engine.start("test/nap", json!({})).await.expect("start");
+    until(&engine, &id, |v| status(v) == RunStatus::Waiting).await;
+    assert_eq!(
+        status(&engine.suspend(&id).await.expect("suspend")),
+        RunStatus::Suspended
+    );
+    assert!(matches!(
+        engine.resume("nope").await,
+        Err(EngineError::NotFound(_))
+    ));
+    engine.resume(&id).await.expect("resume");
+    until(&engine, &id, |v| status(v) == RunStatus::Waiting).await;
+    assert_eq!(
+        status(&engine.cancel(&id).await.expect("cancel")),
+        RunStatus::Cancelled
+    );
+    assert!(matches!(
+        engine.cancel(&id).await,
+        Err(EngineError::Conflict(_))
+    ));
+    assert!(matches!(
+        engine.resume(&id).await,
+        Err(EngineError::Conflict(_))
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_database_pauses_runs_and_they_carry_on_when_it_clears() {
+    let dir = TempDir::new().expect("temp dir");
+    let options = EngineOptions {
+        journal: Options {
+            busy_timeout: Duration::from_millis(50),
+            ..Options::default()
+        },
+        schedules: false,
+        ..EngineOptions::default()
+    };
+    let engine = engine(&dir, options);
+    let body = "do:\n  - nap:\n      wait:\n        milliseconds: 200\n  - a:\n      call: noop\n  - b:\n      call: echo\n      with:\n        done: true\n";
+    engine
+        .deploy(&flow("busy", "1.0.0", body))
+        .await
+        .expect("deploy");
+    let id = engine.start("test/busy", json!({})).await.expect("start");
+
+    // Another program holds the write lock while the run wants to write.
+    let other = rusqlite::Connection::open(dir.path().join("shopflow.db")).expect("open");
+    other
+        .execute_batch("BEGIN IMMEDIATE")
+        .expect("take the write lock");
+    let paused = until(&engine, &id, |v| v.paused.is_some()).await;
+    let reason = paused.paused.unwrap_or_default();
+    assert!(
+        reason.contains("locked") || reason.contains("busy"),
+        "{reason}"
+    );
+    assert!(engine.metrics_text().contains("shopflow_runs_paused 1"));
+    other.execute_batch("ROLLBACK").expect("release the lock");
+
+    let done = engine.wait(&id).await.expect("wait");
+    assert_eq!(status(&done), RunStatus::Completed, "{done:?}");
+    assert_eq!(done.record.output, Some(json!({"done": true})));
+    assert_eq!(done.paused, None);
+}
