@@ -6,7 +6,7 @@ mod commands;
 /// long-lived allocations from two threads; mimalloc keeps them denser than glibc's arenas
 /// (measured in docs/performance.md) and is a small, maintained crate.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -5,9 +5,10 @@
 //! disk's own single-row commit rate, so the two can be compared on any machine. The last
 //! stdout line is one JSON object.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use clap::ValueEnum;
@@ -16,7 +17,7 @@ use serde_json::json;
 use shopflow_core::{FunctionRegistry, RunStatus};
 use shopflow_embedded::journal::{Options, Synchronous};
 use shopflow_embedded::{Engine, EngineOptions};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::{JoinError, JoinSet};
 
 use crate::commands::EXIT_INVALID_DEFINITION;
@@ -188,7 +189,10 @@ fn bench(args: &BenchArgs) -> Result<ExitCode, String> {
         .unwrap_or(Path::new("."));
     let probe = dir.join(format!(".shopflow-bench-probe-{}.db", std::process::id()));
     let disk_commits_per_sec = disk_commit_rate(&probe, args.synchronous)?;
+    let tracker = Arc::new(Mutex::new(Tracker::default()));
+    let (out, finished) = tokio::sync::mpsc::unbounded_channel();
     let options = EngineOptions {
+        on_end: Some(end_hook(Arc::clone(&tracker), out.clone())),
         journal: Options {
             synchronous: args.synchronous.journal(),
             ..Options::default()
@@ -209,7 +213,7 @@ fn bench(args: &BenchArgs) -> Result<ExitCode, String> {
             .deploy(&flow)
             .await
             .map_err(|e| format!("cannot deploy the {} flow: {e}", args.workload.name()))?;
-        let result = drive(args, &engine).await;
+        let result = drive(args, &engine, &tracker, finished, &out).await;
         let metrics = engine.store().journal().metrics();
         Ok::<_, String>((result, metrics, engine.timer_lateness()))
     })?;
@@ -314,6 +318,8 @@ impl ChainResult {
     /// Counts one finished run: its latency, or its failure.
     fn record(&mut self, joined: Result<Result<f64, String>, JoinError>) {
         match joined.map_err(|e| e.to_string()).and_then(|r| r) {
+            // A start that succeeded: its run is counted when it ends.
+            Ok(ms) if ms.is_nan() => {}
             Ok(ms) => self.latencies_ms.push(ms),
             Err(e) => {
                 self.failed += 1;
@@ -323,12 +329,59 @@ impl ChainResult {
     }
 }
 
+/// Where the benchmark keeps its runs between start and end: one small entry per run, so
+/// the harness adds little to the memory it measures.
+#[derive(Default)]
+struct Tracker {
+    /// Started runs not ended yet: when each started, and its concurrency permit.
+    started: HashMap<String, (Instant, Option<OwnedSemaphorePermit>)>,
+    /// Runs that ended before their start was registered.
+    ended_early: HashMap<String, (Instant, RunStatus)>,
+}
+
+type Finished = tokio::sync::mpsc::UnboundedSender<Result<f64, String>>;
+
+impl Tracker {
+    fn finish(started: Instant, ended: Instant, id: &str, status: RunStatus, out: &Finished) {
+        let result = if status == RunStatus::Completed {
+            Ok(ended.duration_since(started).as_secs_f64() * 1000.0)
+        } else {
+            Err(format!("run {id} ended {}", status.as_str()))
+        };
+        let _ = out.send(result);
+    }
+}
+
+/// The engine's end-of-run hook for the benchmark: reports each run's latency on `out`.
+fn end_hook(tracker: Arc<Mutex<Tracker>>, out: Finished) -> shopflow_embedded::engine::RunEndHook {
+    Arc::new(move |id: &str, status: RunStatus| {
+        let now = Instant::now();
+        let mut t = tracker.lock().unwrap_or_else(PoisonError::into_inner);
+        match t.started.remove(id) {
+            Some((begun, permit)) => {
+                drop(permit);
+                Tracker::finish(begun, now, id, status, &out);
+            }
+            None => {
+                t.ended_early.insert(id.to_owned(), (now, status));
+            }
+        }
+    })
+}
+
 /// Runs `args.runs` runs: closed loop (at most `args.concurrency` at a time) or, for
-/// `arrivals`, open loop at `args.rate` runs per second whatever the engine's pace.
-async fn drive(args: &BenchArgs, engine: &Engine) -> ChainResult {
+/// `arrivals`, open loop at `args.rate` runs per second whatever the engine's pace. Latency
+/// is from the call to `Engine::start` to the engine's end-of-run hook.
+async fn drive(
+    args: &BenchArgs,
+    engine: &Engine,
+    tracker: &Arc<Mutex<Tracker>>,
+    mut finished: tokio::sync::mpsc::UnboundedReceiver<Result<f64, String>>,
+    out: &Finished,
+) -> ChainResult {
     let flow = format!("bench/{}", args.workload.name());
     let permits = Arc::new(Semaphore::new(args.concurrency));
-    let mut tasks = JoinSet::new();
+    let mut starts = JoinSet::new();
     let cpu_before = cpu_seconds().unwrap_or(0.0);
     let started = Instant::now();
     let mut result = ChainResult {
@@ -339,9 +392,11 @@ async fn drive(args: &BenchArgs, engine: &Engine) -> ChainResult {
         cpu_seconds: 0.0,
     };
     for i in 0..args.runs {
-        // Reap finished runs as we go: a finished task's memory is held until it is joined.
-        while let Some(joined) = tasks.try_join_next() {
-            result.record(joined);
+        while let Some(joined) = starts.try_join_next() {
+            result.record(joined.map(|r: Result<(), String>| r.map(|()| f64::NAN)));
+        }
+        while let Ok(done) = finished.try_recv() {
+            result.record(Ok(done));
         }
         let permit = match args.rate {
             Some(rate) if args.workload == Workload::Arrivals => {
@@ -357,26 +412,32 @@ async fn drive(args: &BenchArgs, engine: &Engine) -> ChainResult {
         };
         let engine = engine.clone();
         let flow = flow.clone();
-        tasks.spawn(async move {
-            let _permit = permit;
+        let tracker = Arc::clone(tracker);
+        let out = out.clone();
+        starts.spawn(async move {
             let begun = Instant::now();
             let id = engine
                 .start(&flow, json!({}))
                 .await
                 .map_err(|e| e.to_string())?;
-            let view = engine.wait(&id).await.map_err(|e| e.to_string())?;
-            if view.record.status != RunStatus::Completed {
-                return Err(format!(
-                    "run {id} ended {}: {}",
-                    view.record.status.as_str(),
-                    view.record.error.unwrap_or_default()
-                ));
+            let mut t = tracker.lock().unwrap_or_else(PoisonError::into_inner);
+            match t.ended_early.remove(&id) {
+                Some((ended, status)) => Tracker::finish(begun, ended, &id, status, &out),
+                None => {
+                    t.started.insert(id, (begun, permit));
+                }
             }
-            Ok::<f64, String>(begun.elapsed().as_secs_f64() * 1000.0)
+            Ok::<(), String>(())
         });
     }
-    while let Some(joined) = tasks.join_next().await {
-        result.record(joined);
+    while let Some(joined) = starts.join_next().await {
+        result.record(joined.map(|r: Result<(), String>| r.map(|()| f64::NAN)));
+    }
+    while result.latencies_ms.len() + result.failed < args.runs {
+        match finished.recv().await {
+            Some(done) => result.record(Ok(done)),
+            None => break,
+        }
     }
     result.wall = started.elapsed();
     result.cpu_seconds = cpu_seconds().unwrap_or(0.0) - cpu_before;

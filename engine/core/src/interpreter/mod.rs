@@ -394,25 +394,31 @@ impl<'a, D: Durable> Interpreter<'a, D> {
                 self.durable.sleep(step, d).await;
                 Ok((input.clone(), None))
             }
+            // The larger kinds are boxed, so a run parked in a `wait` or `listen` holds only
+            // the future of the kind it is in (memory per waiting run).
             TaskKind::Call(call) => Ok((
-                self.call(call, pointer, step, input, scope, vars).await?,
+                Box::pin(self.call(call, pointer, step, input, scope, vars)).await?,
                 None,
             )),
             TaskKind::Switch(cases) => self
                 .switch(cases, input, scope, vars)
                 .map(|d| (input.clone(), d)),
-            TaskKind::For(f) => self.for_each(f, input, scope, vars).await,
-            TaskKind::Fork(f) => Ok((self.fork(f, step, input, scope).await?, None)),
-            TaskKind::Try(t) => self.try_catch(t, step, input, scope, vars).await,
+            TaskKind::For(f) => Box::pin(self.for_each(f, input, scope, vars)).await,
+            TaskKind::Fork(f) => Ok((Box::pin(self.fork(f, step, input, scope)).await?, None)),
+            TaskKind::Try(t) => Box::pin(self.try_catch(t, step, input, scope, vars)).await,
             TaskKind::Raise(r) => Err(self.raise(r, pointer, input, scope, vars)?),
             TaskKind::Emit(e) => {
                 let event = self.vars.template(&e.event, input, scope, vars)?;
                 Ok((self.durable.emit(step, event).await?, None))
             }
-            TaskKind::Listen(l) => Ok((self.listen(l, step, input, scope, vars).await?, None)),
-            TaskKind::RunWorkflow(r) => {
-                Ok((self.run_child(r, step, input, scope, vars).await?, None))
-            }
+            TaskKind::Listen(l) => Ok((
+                Box::pin(self.listen(l, step, input, scope, vars)).await?,
+                None,
+            )),
+            TaskKind::RunWorkflow(r) => Ok((
+                Box::pin(self.run_child(r, step, input, scope, vars)).await?,
+                None,
+            )),
         }
     }
 

@@ -3,10 +3,12 @@
 //! **When a result is durable.** Every result is journaled before the flow sees it, but the
 //! context does not wait for each write's fsync. It waits — a *barrier* — before anything
 //! outside the run can depend on what the run has done so far: before a call of a function
-//! with effects, before a child run starts, before an event is emitted, before a timer or a
-//! listen starts waiting, and before the run's end is reported. A crash can therefore lose
-//! only results of effect-free work after the last barrier, which the replay recomputes; a
-//! call with effects that was in flight runs again with the same idempotency key.
+//! with effects, before a child run starts, before an event is emitted, before a listen
+//! starts waiting, and before the run's end is reported. A crash can therefore lose only
+//! results of effect-free work after the last barrier, which the replay recomputes; a call
+//! with effects that was in flight runs again with the same idempotency key. A timer's due
+//! time is queued without a barrier (the writer commits it within one batch): a crash in
+//! that window restarts the timer from the replay's clock.
 //!
 //! A journal write that fails (disk full, database busy) stops the run where it is: the
 //! failure is reported by [`SqliteContext::drive`], the flow never sees it as a task error,
@@ -107,7 +109,7 @@ impl Drop for Waiting<'_> {
 }
 
 /// Writes queued without a barrier before old, committed ones are pruned.
-const PRUNE_PENDING_AT: usize = 64;
+const PRUNE_PENDING_AT: usize = 8;
 
 impl SqliteContext {
     /// A context for run `run_id`, with its journaled steps loaded.
@@ -118,14 +120,26 @@ impl SqliteContext {
         catalog: FlowCatalog,
     ) -> Result<Self, Error> {
         let steps = store.journal().load_steps(run_id)?;
-        Ok(Self {
+        let ctx = Self::new_run(store, run_id, registry, catalog);
+        *lock(&ctx.steps) = steps;
+        Ok(ctx)
+    }
+
+    /// A context for a run id that has nothing journaled yet (a new run): no journal read.
+    pub fn new_run(
+        store: Arc<Store>,
+        run_id: &str,
+        registry: FunctionRegistry,
+        catalog: FlowCatalog,
+    ) -> Self {
+        Self {
             run_id: run_id.to_owned(),
             flow: Arc::new(OnceLock::new()),
             store,
             registry,
             catalog,
             clock: Arc::new(SystemClock::new()),
-            steps: Arc::new(Mutex::new(steps)),
+            steps: Arc::new(Mutex::new(BTreeMap::new())),
             pending: Arc::new(Mutex::new(Vec::new())),
             log: Some(Arc::new(Mutex::new(Vec::new()))),
             failure: Arc::new(Failure::default()),
@@ -133,7 +147,7 @@ impl SqliteContext {
             spawner: None,
             observer: None,
             secrets: None,
-        })
+        }
     }
 
     /// Uses `clock` for the time and timers (a [`SystemClock`] unless set); child runs share it.
@@ -315,8 +329,9 @@ impl SqliteContext {
         let mut queue = lock(&self.pending);
         queue.push(pending.shared());
         if queue.len() >= PRUNE_PENDING_AT {
-            // Committed writes need no more waiting; failed ones stay until a barrier reports them.
-            queue.retain(|p| !matches!(p.peek(), Some(Ok(()))));
+            // Committed writes need no more waiting; failed ones stay until a barrier reports
+            // them. Polling a clone once (without waiting) is what tells a finished write.
+            queue.retain(|p| !matches!(p.clone().now_or_never(), Some(Ok(()))));
         }
     }
 
@@ -326,7 +341,7 @@ impl SqliteContext {
         for write in &queued {
             write.clone().await?;
         }
-        lock(&self.pending).retain(|p| !matches!(p.peek(), Some(Ok(()))));
+        lock(&self.pending).retain(|p| !matches!(p.clone().now_or_never(), Some(Ok(()))));
         Ok(())
     }
 

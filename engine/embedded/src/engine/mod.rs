@@ -52,7 +52,13 @@ pub struct EngineOptions {
     pub schedules: bool,
     /// Keep every timer's lateness for [`Engine::timer_lateness`] (benchmarks).
     pub sample_timers: bool,
+    /// Told the id and final status of every run the engine drives to its end (completed or
+    /// faulted; cancelled runs are not driven to an end).
+    pub on_end: Option<RunEndHook>,
 }
+
+/// See [`EngineOptions::on_end`].
+pub type RunEndHook = Arc<dyn Fn(&str, RunStatus) + Send + Sync>;
 
 impl Default for EngineOptions {
     fn default() -> Self {
@@ -63,6 +69,7 @@ impl Default for EngineOptions {
             clock: Arc::new(SystemClock::new()),
             schedules: true,
             sample_timers: false,
+            on_end: None,
         }
     }
 }
@@ -319,7 +326,17 @@ impl Engine {
     pub async fn start(&self, flow: &str, input: Value) -> Result<String, EngineError> {
         let wf = self.resolve(flow)?;
         let id = new_run_id(self.now_ms(), &self.inner.store);
-        self.start_run(&id, wf, input).await?;
+        if !self.is_accepting() {
+            return Err(EngineError::ShuttingDown);
+        }
+        // A fresh id: nothing to look up or load.
+        let ctx = self.wire(SqliteContext::new_run(
+            Arc::clone(&self.inner.store),
+            &id,
+            self.inner.registry.clone(),
+            self.inner.catalog.clone(),
+        ));
+        self.begin(ctx, wf, input).await?;
         Ok(id)
     }
 
@@ -338,13 +355,24 @@ impl Engine {
             return Ok(false);
         }
         let ctx = self.context(id)?;
+        self.begin(ctx, wf, input).await?;
+        Ok(true)
+    }
+
+    /// Journals a new run (durable when this returns) and drives it.
+    async fn begin(
+        &self,
+        ctx: SqliteContext,
+        wf: Arc<Workflow>,
+        input: Value,
+    ) -> Result<(), EngineError> {
         ctx.record(&wf, &input, None).await?;
         let d = &wf.document;
         self.inner
             .metrics
             .run_started(&format!("{}/{}", d.namespace, d.name));
         self.spawn(ctx, wf, input);
-        Ok(true)
+        Ok(())
     }
 
     /// One run.
@@ -521,23 +549,27 @@ impl Engine {
 
     /// A fresh context for run `id`, loaded from the journal, wired to this engine.
     fn context(&self, id: &str) -> Result<SqliteContext, EngineError> {
+        Ok(self.wire(SqliteContext::open(
+            Arc::clone(&self.inner.store),
+            id,
+            self.inner.registry.clone(),
+            self.inner.catalog.clone(),
+        )?))
+    }
+
+    /// Connects a context to this engine: clock, detached children, metrics, secrets.
+    fn wire(&self, ctx: SqliteContext) -> SqliteContext {
         let weak: Weak<Inner> = Arc::downgrade(&self.inner);
         let spawner: crate::durable::Spawner = Arc::new(move |ctx, wf, input| {
             if let Some(inner) = weak.upgrade() {
                 Engine { inner }.spawn(ctx, wf, input);
             }
         });
-        Ok(SqliteContext::open(
-            Arc::clone(&self.inner.store),
-            id,
-            self.inner.registry.clone(),
-            self.inner.catalog.clone(),
-        )?
-        .with_clock(Arc::clone(&self.inner.options.clock))
-        .with_spawner(spawner)
-        .with_observer(Arc::clone(&self.inner.metrics) as Arc<dyn crate::durable::CallObserver>)
-        .with_secrets(Arc::clone(&self.inner.options.secrets))
-        .without_task_log())
+        ctx.with_clock(Arc::clone(&self.inner.options.clock))
+            .with_spawner(spawner)
+            .with_observer(Arc::clone(&self.inner.metrics) as Arc<dyn crate::durable::CallObserver>)
+            .with_secrets(Arc::clone(&self.inner.options.secrets))
+            .without_task_log()
     }
 
     /// Drives a run on its own task until it ends, retrying journal failures.
@@ -597,6 +629,9 @@ impl Engine {
                         tracing::info!(run = %id, "run carries on: the journal accepts writes again");
                     }
                     self.inner.metrics.run_ended(&flow, status.as_str());
+                    if let Some(hook) = &self.inner.options.on_end {
+                        hook(&id, status);
+                    }
                     return;
                 }
                 Err(e) if e.is_retryable() && self.is_accepting() => {
