@@ -90,6 +90,10 @@ enum Command {
         /// Days to keep ended runs and events (0 keeps them forever).
         #[arg(long, value_name = "DAYS", default_value_t = 30)]
         retention_days: u32,
+        /// The most megabytes the database may grow to; past it runs pause as on a full
+        /// disk until retention frees space (unset: the disk is the limit).
+        #[arg(long, value_name = "MB")]
+        max_db_mb: Option<u64>,
     },
     /// Measure the durable engine on a synthetic workload; the last stdout line is JSON.
     ///
@@ -180,11 +184,13 @@ fn main() -> ExitCode {
             listen,
             grace,
             retention_days,
+            max_db_mb,
         } => commands::serve::run(&commands::serve::ServeArgs {
             db,
             listen,
             grace: std::time::Duration::from_secs(grace),
             retention_days,
+            max_db_mb,
         }),
         Command::Bench {
             workload,

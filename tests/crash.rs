@@ -220,6 +220,11 @@ async fn sigkill_twice_mid_flight_loses_no_run_and_repeats_no_effect() {
     for fraction in [4, 2] {
         wait_for_deliveries(&seen, RUNS * STEPS / fraction, started).await;
         kill(&mut serve);
+        let at_kill = deliveries(&seen);
+        assert!(
+            at_kill < RUNS * STEPS,
+            "the kill came after the work was done ({at_kill} effects); it must land mid-flight"
+        );
         serve = start_serve(&db, addr, &log);
         api.wait_healthy(started).await;
     }

@@ -21,6 +21,8 @@ pub struct ServeArgs {
     pub grace: Duration,
     /// Days to keep ended runs and events.
     pub retention_days: u32,
+    /// The most megabytes the database may grow to.
+    pub max_db_mb: Option<u64>,
 }
 
 /// Serves until a shutdown signal; exit 1 when the database or the address cannot be used.
@@ -50,6 +52,10 @@ async fn serve(args: &ServeArgs) -> Result<(), String> {
     let retention = (args.retention_days > 0)
         .then(|| Duration::from_secs(u64::from(args.retention_days) * 24 * 3600));
     let options = EngineOptions {
+        journal: shopflow_embedded::journal::Options {
+            max_bytes: args.max_db_mb.map(|mb| mb.saturating_mul(1024 * 1024)),
+            ..shopflow_embedded::journal::Options::default()
+        },
         retention,
         secrets: Arc::new(|wf: &shopflow_dsl::Workflow| secrets_from_env(&wf.uses.secrets)),
         ..EngineOptions::default()

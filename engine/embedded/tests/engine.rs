@@ -306,3 +306,78 @@ async fn a_busy_database_pauses_runs_and_they_carry_on_when_it_clears() {
     assert_eq!(done.record.output, Some(json!({"done": true})));
     assert_eq!(done.paused, None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_database_pauses_runs_and_they_carry_on_when_space_is_freed() {
+    let dir = TempDir::new().expect("temp dir");
+    let options = EngineOptions {
+        journal: Options {
+            max_bytes: Some(256 * 1024),
+            ..Options::default()
+        },
+        schedules: false,
+        ..EngineOptions::default()
+    };
+    let engine = engine(&dir, options);
+    let copy = "do:\n  - copy:\n      set:\n        kept: ${ .blob }\n";
+    engine
+        .deploy(&flow("fill", "1.0.0", copy))
+        .await
+        .expect("deploy fill");
+    let later = "do:\n  - nap:\n      wait:\n        seconds: 3\n  - copy:\n      set:\n        kept: ${ .blob }\n";
+    engine
+        .deploy(&flow("later", "1.0.0", later))
+        .await
+        .expect("deploy later");
+    let blob = "x".repeat(16 * 1024);
+
+    // A run that will want to write after the database has filled up.
+    let id = engine
+        .start("test/later", json!({"blob": blob}))
+        .await
+        .expect("start");
+    // Other runs fill the database until one is refused (its start, or its end pauses).
+    let mut full = None;
+    for _ in 0..200 {
+        match engine.start("test/fill", json!({"blob": blob})).await {
+            Ok(fill) => {
+                let v = until(&engine, &fill, |v| {
+                    status(v) == RunStatus::Completed || v.paused.is_some()
+                })
+                .await;
+                if let Some(reason) = v.paused {
+                    full = Some(reason);
+                    break;
+                }
+            }
+            Err(e) => {
+                assert!(e.is_retryable(), "{e}");
+                full = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    let full = full.expect("the database never filled up");
+    assert!(full.contains("full"), "{full}");
+    assert_eq!(status(&engine.get(&id).expect("get")), RunStatus::Waiting);
+
+    let paused = until(&engine, &id, |v| v.paused.is_some()).await;
+    assert!(paused.paused.unwrap_or_default().contains("full"));
+    // Space comes back: retention deletes the ended runs.
+    let freed = engine
+        .store()
+        .journal()
+        .purge(i64::MAX)
+        .await
+        .expect("purge");
+    assert!(freed > 0);
+    let done = engine.wait(&id).await.expect("wait");
+    assert_eq!(status(&done), RunStatus::Completed, "{done:?}");
+    let kept = done
+        .record
+        .output
+        .as_ref()
+        .and_then(|o| o["kept"].as_str())
+        .map(str::len);
+    assert_eq!(kept, Some(16 * 1024));
+}

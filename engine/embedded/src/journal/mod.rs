@@ -88,6 +88,15 @@ impl Journal {
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(fail("turn on foreign keys"))?;
         schema::migrate(&mut conn, path, version)?;
+        if let Some(max) = options.max_bytes {
+            let page: i64 = conn
+                .query_row("PRAGMA page_size", [], |r| r.get(0))
+                .map_err(fail("read the page size"))?;
+            let page = u64::try_from(page).unwrap_or(4096).max(1);
+            let pages = i64::try_from(max / page).unwrap_or(i64::MAX).max(1);
+            conn.pragma_update(None, "max_page_count", pages)
+                .map_err(fail("limit the database size"))?;
+        }
 
         let read = Connection::open_with_flags(
             path,

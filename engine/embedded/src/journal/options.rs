@@ -33,6 +33,10 @@ pub struct Options {
     pub busy_timeout: Duration,
     /// The most rows one group commit takes; more queued rows go into the next batch.
     pub batch_cap: usize,
+    /// The most bytes the database file may grow to (`PRAGMA max_page_count`); past it every
+    /// write fails as if the disk were full, runs pause, and they carry on once space is
+    /// freed (retention, or a restart with a larger limit). `None`: the disk is the limit.
+    pub max_bytes: Option<u64>,
 }
 
 impl Default for Options {
@@ -41,6 +45,7 @@ impl Default for Options {
             synchronous: Synchronous::Full,
             busy_timeout: Duration::from_secs(5),
             batch_cap: 1024,
+            max_bytes: None,
         }
     }
 }
