@@ -159,3 +159,39 @@ fn graph_explain_and_schema_print_to_stdout() {
         "built-in functions listed"
     );
 }
+
+#[test]
+fn run_with_db_keeps_the_runs_in_that_database() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("runs.db");
+    let ok = data("ok.yaml");
+    for name in ["a", "b"] {
+        let out = shopflow(&[
+            "run",
+            ok.to_str().unwrap_or_default(),
+            "--db",
+            db.to_str().unwrap_or_default(),
+            "--input",
+            &format!(r#"{{"name": "{name}"}}"#),
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let conn = rusqlite::Connection::open(&db).expect("open the database");
+    let runs: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM runs WHERE status = 'completed'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count runs");
+    assert_eq!(runs, 2);
+    let flows: i64 = conn
+        .query_row("SELECT count(*) FROM flows", [], |r| r.get(0))
+        .expect("count flows");
+    assert_eq!(flows, 1, "the same flow deployed twice is one version");
+}

@@ -25,16 +25,35 @@ pub struct FlowCatalog {
 }
 
 mod semver_key {
-    /// Orders versions numerically (`1.10.0` after `1.9.0`); unparsable parts sort as text.
+    /// Orders versions by SemVer precedence (`1.10.0` after `1.9.0`, `1.0.0-rc1` before
+    /// `1.0.0`); versions that are not SemVer sort after all SemVer ones, by their parts.
     #[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
-    pub struct Key(Vec<(u64, String)>);
+    pub enum Key {
+        SemVer(semver::Version),
+        Other(Vec<(u64, String)>),
+    }
 
     impl Key {
         pub fn new(v: &str) -> Self {
-            Key(v
-                .split(['.', '-', '+'])
-                .map(|p| (p.parse().unwrap_or(u64::MAX), p.to_owned()))
-                .collect())
+            match semver::Version::parse(v) {
+                Ok(version) => Key::SemVer(version),
+                Err(_) => Key::Other(
+                    v.split(['.', '-', '+'])
+                        .map(|p| (p.parse().unwrap_or(u64::MAX), p.to_owned()))
+                        .collect(),
+                ),
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::Key;
+
+        #[test]
+        fn pre_releases_come_before_their_release() {
+            assert!(Key::new("1.0.0-rc1") < Key::new("1.0.0"));
+            assert!(Key::new("1.9.0") < Key::new("1.10.0"));
         }
     }
 }

@@ -185,6 +185,15 @@ async fn schedule_on_starts_one_run_per_event_even_when_it_is_delivered_twice() 
         .await
         .expect("publish other");
     assert!(other.started.is_empty());
+    engine
+        .set_schedule("test/on-order", false)
+        .await
+        .expect("switch off");
+    let off = engine
+        .publish(json!({"id": "o-2", "type": "shop.order.created", "source": "t"}))
+        .await
+        .expect("publish while off");
+    assert!(off.started.is_empty(), "a switched-off flow was triggered");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -380,4 +389,79 @@ async fn a_full_database_pauses_runs_and_they_carry_on_when_space_is_freed() {
         .and_then(|o| o["kept"].as_str())
         .map(str::len);
     assert_eq!(kept, Some(16 * 1024));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn children_awaited_and_detached_are_runs_of_their_own() {
+    let dir = TempDir::new().expect("temp dir");
+    let engine = engine(&dir, quiet());
+    let child = "do:\n  - double:\n      set:\n        twice: ${ .n * 2 }\n";
+    engine
+        .deploy(&flow("child", "1.0.0", child))
+        .await
+        .expect("deploy child");
+    let parent = "do:\n  - waited:\n      run:\n        workflow:\n          namespace: test\n          name: child\n          version: '1.0.0'\n          input:\n            n: 21\n  - detached:\n      run:\n        workflow:\n          namespace: test\n          name: child\n          version: '1.0.0'\n          input:\n            n: 1\n        await: false\n";
+    engine
+        .deploy(&flow("parent", "1.0.0", parent))
+        .await
+        .expect("deploy parent");
+    let id = engine.start("test/parent", json!({})).await.expect("start");
+    let done = engine.wait(&id).await.expect("wait");
+    assert_eq!(status(&done), RunStatus::Completed, "{done:?}");
+    let children = engine
+        .list(&RunFilter {
+            flow: Some("test/child".into()),
+            ..RunFilter::default()
+        })
+        .expect("list");
+    assert_eq!(children.len(), 2);
+    let awaited = children
+        .iter()
+        .find(|c| c.record.parent.is_some())
+        .expect("the awaited child names its parent");
+    assert_eq!(awaited.record.parent.as_deref(), Some(id.as_str()));
+    assert_eq!(awaited.record.output, Some(json!({"twice": 42})));
+    let detached = children
+        .iter()
+        .find(|c| c.record.parent.is_none())
+        .expect("the detached child is a run of its own");
+    let detached = engine
+        .wait(&detached.record.id)
+        .await
+        .expect("wait detached");
+    assert_eq!(detached.record.output, Some(json!({"twice": 2})));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schedule_after_starts_the_next_run_once_the_previous_has_ended() {
+    let dir = TempDir::new().expect("temp dir");
+    let engine = engine(&dir, EngineOptions::default());
+    let body = "schedule:\n  after:\n    milliseconds: 200\ndo:\n  - nap:\n      wait:\n        milliseconds: 300\n";
+    engine
+        .deploy(&flow("again", "1.0.0", body))
+        .await
+        .expect("deploy");
+    engine.start_background().expect("background");
+    let started = Instant::now();
+    let all = RunFilter {
+        flow: Some("test/again".into()),
+        ..RunFilter::default()
+    };
+    while engine.list(&all).expect("list").len() < 3 {
+        assert!(started.elapsed() < DEADLINE, "`after` started too few runs");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let runs = engine.list(&all).expect("list");
+    // Never two at once: each run started after the one before it ended.
+    let unfinished = runs.iter().filter(|r| !r.record.status.is_final()).count();
+    assert!(unfinished <= 1, "{runs:?}");
+    let mut by_start: Vec<_> = runs.iter().map(|r| &r.record).collect();
+    by_start.sort_by_key(|r| r.created_ms);
+    for pair in by_start.windows(2) {
+        assert!(
+            pair[1].created_ms >= pair[0].updated_ms + 200,
+            "a run started less than 200 ms after the previous ended: {pair:?}"
+        );
+    }
+    engine.shutdown(Duration::from_secs(1)).await;
 }

@@ -106,7 +106,18 @@ impl From<EngineError> for Problem {
                 .with("problems", Value::Array(problems))
             }
             EngineError::BadRequest(detail) => {
-                Problem::new(StatusCode::BAD_REQUEST, "Malformed request", detail)
+                // Details that start with a JSON pointer (`/id: …`) point at the body member.
+                let pointer = detail
+                    .split_once(": ")
+                    .map(|(p, _)| p)
+                    .filter(|p| p.starts_with('/') && !p.contains(' '))
+                    .map(str::to_owned);
+                let problem =
+                    Problem::new(StatusCode::BAD_REQUEST, "Malformed request", detail.clone());
+                match pointer {
+                    Some(p) => problem.at(&p),
+                    None => problem,
+                }
             }
             EngineError::NotFound(detail) => {
                 Problem::new(StatusCode::NOT_FOUND, "Not found", detail)

@@ -108,6 +108,15 @@ async fn tokens_and_roles_guard_the_api() {
             .0,
         403
     );
+    let no_id = json!({"type": "invoice.decided", "source": "finance"}).to_string();
+    let (status, body) = s
+        .send("POST", "/api/v1/events", Some(FINANCE), &no_id)
+        .await;
+    assert_eq!(
+        (status, body["pointer"].as_str()),
+        (400, Some("/id")),
+        "{body}"
+    );
     assert_eq!(s.send("GET", "/healthz", None, "").await.0, 200);
     let (status, _) = s.send("GET", "/metrics", None, "").await;
     assert_eq!(status, 200);

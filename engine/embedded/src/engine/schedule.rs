@@ -48,11 +48,23 @@ pub(crate) async fn trigger(
 ) -> Result<Vec<String>, EngineError> {
     let mut starts: Vec<(String, Arc<Workflow>, Value)> = Vec::new();
     let event_id = event.get("id").and_then(Value::as_str).unwrap_or_default();
+    let off: Vec<String> = engine
+        .inner
+        .store
+        .journal()
+        .schedules()?
+        .into_iter()
+        .filter(|s| !s.enabled)
+        .map(|s| s.flow)
+        .collect();
     for wf in engine.inner.catalog.latest() {
         let Some(on) = wf.schedule.as_ref().and_then(|s| s.on.as_ref()) else {
             continue;
         };
         let flow = flow_key(&wf);
+        if off.contains(&flow) {
+            continue;
+        }
         let matches = |f: &EventFilter| event_matches(f, event, &BTreeMap::new());
         match on {
             Consumption::One(filter) => {
@@ -132,11 +144,7 @@ async fn tick(engine: &Engine, first_seen: &mut BTreeMap<String, i64>) -> Result
         let Some(schedule) = wf.schedule.as_ref() else {
             continue;
         };
-        if schedule.on.is_some()
-            && schedule.cron.is_none()
-            && schedule.every.is_none()
-            && schedule.after.is_none()
-        {
+        if schedule.cron.is_none() && schedule.every.is_none() && schedule.after.is_none() {
             continue;
         }
         let flow = flow_key(&wf);
@@ -147,34 +155,52 @@ async fn tick(engine: &Engine, first_seen: &mut BTreeMap<String, i64>) -> Result
         let base = state
             .and_then(|s| s.last_tick_ms)
             .unwrap_or_else(|| *first_seen.entry(flow.clone()).or_insert(now));
-        let due = if let Some(every) = schedule.every {
-            Some(base.saturating_add(millis(every)))
-        } else if let Some(cron) = &schedule.cron {
-            next_cron(cron, base)
-        } else if let Some(after) = schedule.after {
-            after_due(engine, &flow, base, millis(after))?
-        } else {
-            None
-        };
-        let Some(due) = due.filter(|due| *due <= now) else {
-            continue;
-        };
-        let id = derived_id("tick", &flow, &due.to_string());
-        engine.start_run(&id, Arc::clone(&wf), json!({})).await?;
-        // The next tick counts from now: missed ticks collapse into this one run.
-        let last = if now - due > millis(TICK) * 4 {
-            now
-        } else {
-            due
-        };
-        engine
-            .inner
-            .store
-            .journal()
-            .update_schedule(&flow, None, Some(last))
-            .await?;
-        tracing::info!(%flow, run = %id, "schedule started a run");
+        // One flow's failure (a journal error) does not hold up the others.
+        if let Err(e) = tick_flow(engine, &wf, &flow, base, now).await {
+            tracing::warn!(%flow, "schedule: {e}");
+        }
     }
+    Ok(())
+}
+
+/// Starts `wf`'s scheduled run if its next tick after `base` is due at `now`.
+async fn tick_flow(
+    engine: &Engine,
+    wf: &Arc<Workflow>,
+    flow: &str,
+    base: i64,
+    now: i64,
+) -> Result<(), EngineError> {
+    let Some(schedule) = wf.schedule.as_ref() else {
+        return Ok(());
+    };
+    let due = if let Some(every) = schedule.every {
+        Some(base.saturating_add(millis(every)))
+    } else if let Some(cron) = &schedule.cron {
+        next_cron(cron, base)
+    } else if let Some(after) = schedule.after {
+        after_due(engine, flow, base, millis(after))?
+    } else {
+        None
+    };
+    let Some(due) = due.filter(|due| *due <= now) else {
+        return Ok(());
+    };
+    let id = derived_id("tick", flow, &due.to_string());
+    engine.start_run(&id, Arc::clone(wf), json!({})).await?;
+    // The next tick counts from now: missed ticks collapse into this one run.
+    let last = if now - due > millis(TICK) * 4 {
+        now
+    } else {
+        due
+    };
+    engine
+        .inner
+        .store
+        .journal()
+        .update_schedule(flow, None, Some(last))
+        .await?;
+    tracing::info!(%flow, run = %id, "schedule started a run");
     Ok(())
 }
 
@@ -225,5 +251,33 @@ impl Engine {
             .update_schedule(&key, Some(enabled), None)
             .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cron_ticks_at_the_next_matching_minute() {
+        // 2026-11-24T10:02:30Z
+        let base = 1_795_514_550_000_i64;
+        let next = next_cron("*/5 * * * *", base).unwrap_or_default();
+        assert_eq!(
+            super::super::millis_to_rfc3339(next),
+            "2026-11-24T10:05:00.000Z"
+        );
+        let daily = next_cron("@daily", base).unwrap_or_default();
+        assert_eq!(
+            super::super::millis_to_rfc3339(daily),
+            "2026-11-25T00:00:00.000Z"
+        );
+    }
+
+    #[test]
+    fn derived_ids_depend_on_flow_and_cause_only() {
+        assert_eq!(derived_id("on", "a/b", "e1"), derived_id("on", "a/b", "e1"));
+        assert_ne!(derived_id("on", "a/b", "e1"), derived_id("on", "a/b", "e2"));
+        assert_ne!(derived_id("on", "a/b", "e1"), derived_id("on", "a/c", "e1"));
     }
 }
