@@ -465,3 +465,52 @@ async fn schedule_after_starts_the_next_run_once_the_previous_has_ended() {
     }
     engine.shutdown(Duration::from_secs(1)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_wait_leaves_memory_and_the_run_comes_back_when_its_timer_is_due() {
+    let dir = TempDir::new().expect("temp dir");
+    let options = EngineOptions {
+        evict_after: Some(Duration::from_millis(300)),
+        schedules: false,
+        ..EngineOptions::default()
+    };
+    let engine = engine(&dir, options);
+    let body = "do:\n  - before:\n      call: echo\n      with:\n        step: 1\n  - nap:\n      wait:\n        milliseconds: 1500\n  - after:\n      set:\n        woke: true\n";
+    engine
+        .deploy(&flow("long", "1.0.0", body))
+        .await
+        .expect("deploy");
+    let id = engine.start("test/long", json!({})).await.expect("start");
+    let started = Instant::now();
+    // Out of memory while it waits, and still reported as waiting.
+    loop {
+        assert!(started.elapsed() < DEADLINE, "the run was never evicted");
+        if engine.metrics_text().contains("shopflow_runs_live 0") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(status(&engine.get(&id).expect("get")), RunStatus::Waiting);
+    let done = engine.wait(&id).await.expect("wait");
+    assert_eq!(status(&done), RunStatus::Completed, "{done:?}");
+    assert_eq!(done.record.output, Some(json!({"woke": true})));
+    assert!(
+        started.elapsed() >= Duration::from_millis(1200),
+        "woke too early"
+    );
+
+    // A run cancelled while out of memory stays cancelled and is not woken.
+    let id = engine.start("test/long", json!({})).await.expect("start");
+    until(&engine, &id, |v| status(v) == RunStatus::Waiting).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        status(&engine.cancel(&id).await.expect("cancel")),
+        RunStatus::Cancelled
+    );
+    assert_eq!(
+        status(&engine.wait(&id).await.expect("wait")),
+        RunStatus::Cancelled
+    );
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    assert_eq!(status(&engine.get(&id).expect("get")), RunStatus::Cancelled);
+}

@@ -76,7 +76,16 @@ pub struct SqliteContext {
     spawner: Option<Spawner>,
     observer: Option<Arc<dyn CallObserver>>,
     secrets: Option<SecretSource>,
+    evictor: Option<Evictor>,
+    /// Calls, children and listens in progress: a run with any is never evicted.
+    busy: Arc<AtomicUsize>,
 }
+
+/// Offered a run that is about to wait for a timer due at the given time (milliseconds since
+/// the Unix epoch) with nothing else in progress. Returning `true` takes the run out of
+/// memory: everything it journaled is durable by then, its task ends, and whoever accepted
+/// drives it again from the journal when the timer is due.
+pub type Evictor = Arc<dyn Fn(&str, i64) -> bool + Send + Sync>;
 
 /// `$secrets` for a child run's flow (resolved when it is driven, never journaled).
 pub type SecretSource = Arc<dyn Fn(&Workflow) -> Value + Send + Sync>;
@@ -147,6 +156,8 @@ impl SqliteContext {
             spawner: None,
             observer: None,
             secrets: None,
+            evictor: None,
+            busy: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -165,6 +176,13 @@ impl SqliteContext {
     /// Reports executed calls to `observer`; child runs share it.
     pub fn with_observer(mut self, observer: Arc<dyn CallObserver>) -> Self {
         self.observer = Some(observer);
+        self
+    }
+
+    /// Offers long timer waits to `evictor` (top-level runs only: an awaited child waits
+    /// inside its parent's task).
+    pub fn with_evictor(mut self, evictor: Evictor) -> Self {
+        self.evictor = Some(evictor);
         self
     }
 
@@ -371,6 +389,7 @@ impl SqliteContext {
         .with_clock(Arc::clone(&self.clock));
         child.spawner.clone_from(&self.spawner);
         child.waiting = Arc::clone(&self.waiting);
+        child.busy = Arc::clone(&self.busy);
         child.observer.clone_from(&self.observer);
         child.secrets.clone_from(&self.secrets);
         if self.log.is_none() {
@@ -446,6 +465,7 @@ impl Durable for SqliteContext {
                 return record::read_outcome(&stored);
             }
             let _admitted = self.store.gate().admit().await;
+            let _busy = Waiting::start(&self.busy);
             if self.registry.has_effects(&request.function) {
                 self.barrier_or_stop().await;
             }
@@ -493,6 +513,15 @@ impl Durable for SqliteContext {
                 Err(e) => match self.fail(e).await {},
             }
             let waiting = Waiting::start(&self.waiting);
+            if let Some(evict) = &self.evictor
+                && self.busy.load(Ordering::Acquire) == 0
+            {
+                // Everything journaled so far must be on disk before the run leaves memory.
+                self.barrier_or_stop().await;
+                if self.busy.load(Ordering::Acquire) == 0 && evict(&self.run_id, due) {
+                    return std::future::pending().await;
+                }
+            }
             self.clock.sleep_until(due).await;
             drop(waiting);
             if let Some(observer) = &self.observer {
@@ -527,7 +556,7 @@ impl Durable for SqliteContext {
                     return event;
                 }
                 if waiting.is_none() {
-                    waiting = Some(Waiting::start(&self.waiting));
+                    waiting = Some((Waiting::start(&self.waiting), Waiting::start(&self.busy)));
                     self.barrier_or_stop().await;
                 }
                 arrived.await;
@@ -620,7 +649,9 @@ impl Durable for SqliteContext {
             if let Some(stored) = this.stored(&step) {
                 return record::read_outcome(&stored);
             }
+            let busy = Waiting::start(&this.busy);
             let result = this.start_child(&step, &flow, input).await;
+            drop(busy);
             this.journal(&step, record::outcome(&result)).await;
             result
         });

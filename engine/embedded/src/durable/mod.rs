@@ -9,5 +9,5 @@ mod record;
 mod store;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use context::{CallObserver, Driven, SecretSource, Spawner, SqliteContext};
+pub use context::{CallObserver, Driven, Evictor, SecretSource, Spawner, SqliteContext};
 pub use store::{Admitted, Gate, Store};

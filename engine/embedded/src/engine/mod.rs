@@ -55,6 +55,10 @@ pub struct EngineOptions {
     /// Told the id and final status of every run the engine drives to its end (completed or
     /// faulted; cancelled runs are not driven to an end).
     pub on_end: Option<RunEndHook>,
+    /// A run about to wait longer than this for a timer, with nothing else in progress, is
+    /// taken out of memory and driven again from its journal when the timer is due (`None`:
+    /// runs stay parked in memory however long they wait).
+    pub evict_after: Option<Duration>,
 }
 
 /// See [`EngineOptions::on_end`].
@@ -70,6 +74,7 @@ impl Default for EngineOptions {
             schedules: true,
             sample_timers: false,
             on_end: None,
+            evict_after: Some(Duration::from_secs(60)),
         }
     }
 }
@@ -80,6 +85,7 @@ impl std::fmt::Debug for EngineOptions {
             .field("journal", &self.journal)
             .field("retention", &self.retention)
             .field("schedules", &self.schedules)
+            .field("evict_after", &self.evict_after)
             .finish_non_exhaustive()
     }
 }
@@ -162,6 +168,12 @@ struct Inner {
     background: Mutex<Vec<AbortHandle>>,
     /// An `all` trigger's partial sets of events, by flow.
     triggers: Mutex<schedule::Partial>,
+    /// Runs out of memory until their timer: (due, run id).
+    evicted: Mutex<std::collections::BTreeSet<(i64, String)>>,
+    /// Wakes the waker when a run is evicted (its due time may be the earliest).
+    evictions: tokio::sync::Notify,
+    /// Whether the waker task runs.
+    waker_started: AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -206,6 +218,9 @@ impl Engine {
                 accepting: AtomicBool::new(true),
                 background: Mutex::new(Vec::new()),
                 triggers: Mutex::new(schedule::Partial::default()),
+                evicted: Mutex::new(std::collections::BTreeSet::new()),
+                evictions: tokio::sync::Notify::new(),
+                waker_started: AtomicBool::new(false),
             }),
         })
     }
@@ -238,6 +253,7 @@ impl Engine {
             .filter(|l| l.waiting.load(Ordering::Acquire) > 0)
             .count();
         let paused = live.values().filter(|l| lock(&l.paused).is_some()).count();
+        let waiting = waiting + lock(&self.inner.evicted).len();
         m.runs_paused.set(i64::try_from(paused).unwrap_or(i64::MAX));
         m.runs_live
             .set(i64::try_from(live.len()).unwrap_or(i64::MAX));
@@ -395,12 +411,22 @@ impl Engine {
     /// Waits until run `id` has ended (or is suspended, or the engine stops driving it) and
     /// returns it.
     pub async fn wait(&self, id: &str) -> Result<RunView, EngineError> {
-        let done = lock(&self.inner.live).get(id).map(|l| l.done.clone());
-        if let Some(mut done) = done {
-            // An error means the task is gone, which is an end too.
-            let _ = done.wait_for(|d| *d).await;
+        loop {
+            let done = lock(&self.inner.live).get(id).map(|l| l.done.clone());
+            if let Some(mut done) = done {
+                // An error means the task is gone (evicted, cancelled, shut down).
+                let _ = done.wait_for(|d| *d).await;
+            }
+            if !self.is_evicted(id) {
+                return self.get(id);
+            }
+            // Out of memory until its timer: look again once it is back.
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        self.get(id)
+    }
+
+    fn is_evicted(&self, id: &str) -> bool {
+        lock(&self.inner.evicted).iter().any(|(_, e)| e == id)
     }
 
     /// Cancels a run (and the children it awaits); an ended run is a conflict.
@@ -515,6 +541,11 @@ impl Engine {
             if record.status == RunStatus::Running && l.waiting.load(Ordering::Acquire) > 0 {
                 record.status = RunStatus::Waiting;
             }
+        } else if record.status == RunStatus::Running {
+            drop(live);
+            if self.is_evicted(&record.id) {
+                record.status = RunStatus::Waiting;
+            }
         }
         RunView { record, paused }
     }
@@ -587,7 +618,9 @@ impl Engine {
         let task_waiting = Arc::clone(&waiting);
         let task_id = id.clone();
         let handle = tokio::spawn(async move {
-            let ctx = ctx.with_waiting(Arc::clone(&task_waiting));
+            let ctx = engine
+                .evictable(ctx)
+                .with_waiting(Arc::clone(&task_waiting));
             engine
                 .drive(ctx, &wf, input, &task_paused, &task_waiting)
                 .await;
@@ -650,7 +683,7 @@ impl Engine {
                         continue;
                     }
                     match self.context(&id) {
-                        Ok(fresh) => ctx = fresh.with_waiting(Arc::clone(waiting)),
+                        Ok(fresh) => ctx = self.evictable(fresh).with_waiting(Arc::clone(waiting)),
                         Err(e) => tracing::error!(run = %id, "cannot reload the run: {e}"),
                     }
                 }
@@ -665,7 +698,78 @@ impl Engine {
         }
     }
 
+    /// Gives a top-level run's context the engine's evictor (when eviction is on).
+    fn evictable(&self, ctx: SqliteContext) -> SqliteContext {
+        let Some(after) = self.inner.options.evict_after else {
+            return ctx;
+        };
+        let after = i64::try_from(after.as_millis()).unwrap_or(i64::MAX);
+        let weak: Weak<Inner> = Arc::downgrade(&self.inner);
+        ctx.with_evictor(Arc::new(move |id: &str, due: i64| {
+            let Some(inner) = weak.upgrade() else {
+                return false;
+            };
+            let engine = Engine { inner };
+            if due - engine.now_ms() <= after || !engine.is_accepting() {
+                return false;
+            }
+            engine.evict(id, due);
+            true
+        }))
+    }
+
+    /// Takes a waiting run out of memory until `due`.
+    fn evict(&self, id: &str, due: i64) {
+        lock(&self.inner.evicted).insert((due, id.to_owned()));
+        if let Some(l) = lock(&self.inner.live).remove(id) {
+            // The run's own task: it ends at its next await, which never completes.
+            l.abort.abort();
+        }
+        if !self.inner.waker_started.swap(true, Ordering::AcqRel) {
+            let handle = spawn_waker(self.clone());
+            lock(&self.inner.background).push(handle.abort_handle());
+        }
+        self.inner.evictions.notify_one();
+    }
+
+    /// Drives the evicted runs whose timers are due at `now` again from their journals.
+    async fn wake_due(&self, now: i64) {
+        let due: Vec<String> = {
+            let mut evicted = lock(&self.inner.evicted);
+            let mut ids = Vec::new();
+            while let Some((when, _)) = evicted.first() {
+                if *when > now {
+                    break;
+                }
+                if let Some((_, id)) = evicted.pop_first() {
+                    ids.push(id);
+                }
+            }
+            ids
+        };
+        for id in due {
+            let record = match self.inner.store.journal().run(&id) {
+                Ok(Some(r)) => r,
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::error!(run = %id, "cannot wake the run: {e}; it resumes on the next start");
+                    continue;
+                }
+            };
+            if record.status.is_final() || record.status == RunStatus::Suspended {
+                continue;
+            }
+            match (self.flow_of(&record), self.context(&id)) {
+                (Ok(wf), Ok(ctx)) => self.spawn(ctx, wf, record.input),
+                (Err(e), _) | (_, Err(e)) => {
+                    tracing::error!(run = %id, "cannot wake the run: {e}; it resumes on the next start");
+                }
+            }
+        }
+    }
+
     fn stop_live(&self, id: &str) {
+        lock(&self.inner.evicted).retain(|(_, e)| e != id);
         let prefix = format!("{id}/");
         let mut live = lock(&self.inner.live);
         let ids: Vec<String> = live
@@ -740,6 +844,27 @@ fn check_cloud_event(event: CloudEvent) -> Result<CloudEvent, EngineError> {
     }
     map.entry("specversion").or_insert_with(|| json!("1.0"));
     Ok(Value::Object(map))
+}
+
+/// Wakes evicted runs when their timers are due.
+fn spawn_waker(engine: Engine) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let next = lock(&engine.inner.evicted).first().map(|(due, _)| *due);
+            let evicted = engine.inner.evictions.notified();
+            match next {
+                Some(due) => {
+                    let wait = u64::try_from(due - engine.now_ms()).unwrap_or(0);
+                    tokio::select! {
+                        () = tokio::time::sleep(Duration::from_millis(wait)) => {}
+                        () = evicted => continue,
+                    }
+                    engine.wake_due(engine.now_ms()).await;
+                }
+                None => evicted.await,
+            }
+        }
+    })
 }
 
 /// Deletes ended runs and old events once an hour.
