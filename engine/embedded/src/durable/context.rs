@@ -76,7 +76,8 @@ pub struct SqliteContext {
     spawner: Option<Spawner>,
     observer: Option<Arc<dyn CallObserver>>,
     secrets: Option<SecretSource>,
-    evictor: Option<Evictor>,
+    /// The evictor, and how far away (ms) a timer's due time must be to offer the run.
+    evictor: Option<(Evictor, i64)>,
     /// Calls, children and listens in progress: a run with any is never evicted.
     busy: Arc<AtomicUsize>,
 }
@@ -179,10 +180,11 @@ impl SqliteContext {
         self
     }
 
-    /// Offers long timer waits to `evictor` (top-level runs only: an awaited child waits
-    /// inside its parent's task).
-    pub fn with_evictor(mut self, evictor: Evictor) -> Self {
-        self.evictor = Some(evictor);
+    /// Offers timer waits longer than `after` to `evictor` (top-level runs only: an awaited
+    /// child waits inside its parent's task).
+    pub fn with_evictor(mut self, evictor: Evictor, after: Duration) -> Self {
+        let after = i64::try_from(after.as_millis()).unwrap_or(i64::MAX);
+        self.evictor = Some((evictor, after));
         self
     }
 
@@ -286,13 +288,16 @@ impl SqliteContext {
                 at_ms: self.clock_ms(),
             },
         };
-        // Rows commit in queue order: once the status row is durable, so is every step.
-        self.barrier().await?;
+        // Rows commit in queue order: the status row carries the run's queued step rows into
+        // its commit, so once it is durable every step is too; the barrier after it only
+        // reports a step row that failed on its own.
         match self.store.journal().set_status(&self.run_id, &change).await {
             // Cancelled while it ran: the cancellation stands.
-            Ok(()) | Err(Error::RunEnded { .. }) => Ok(result),
-            Err(e) => Err(e),
+            Ok(()) | Err(Error::RunEnded { .. }) => {}
+            Err(e) => return Err(e),
         }
+        self.barrier().await?;
+        Ok(result)
     }
 
     /// [`record`](Self::record) and [`drive`](Self::drive) in one, with a journal failure
@@ -356,6 +361,10 @@ impl SqliteContext {
     /// Waits until every write this run has queued is durable; a failed one stops the run.
     async fn barrier(&self) -> Result<(), Error> {
         let queued: Vec<Shared<Pending>> = lock(&self.pending).clone();
+        if queued.iter().any(|w| w.clone().now_or_never().is_none()) {
+            // Queued rows are lazy: a flush commits them now (rows commit in queue order).
+            self.store.journal().flush().await?;
+        }
         for write in &queued {
             write.clone().await?;
         }
@@ -513,7 +522,8 @@ impl Durable for SqliteContext {
                 Err(e) => match self.fail(e).await {},
             }
             let waiting = Waiting::start(&self.waiting);
-            if let Some(evict) = &self.evictor
+            if let Some((evict, after)) = &self.evictor
+                && due.saturating_sub(self.clock_ms()) > *after
                 && self.busy.load(Ordering::Acquire) == 0
             {
                 // Everything journaled so far must be on disk before the run leaves memory.

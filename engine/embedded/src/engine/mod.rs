@@ -703,19 +703,19 @@ impl Engine {
         let Some(after) = self.inner.options.evict_after else {
             return ctx;
         };
-        let after = i64::try_from(after.as_millis()).unwrap_or(i64::MAX);
         let weak: Weak<Inner> = Arc::downgrade(&self.inner);
-        ctx.with_evictor(Arc::new(move |id: &str, due: i64| {
+        let evictor: crate::durable::Evictor = Arc::new(move |id: &str, due: i64| {
             let Some(inner) = weak.upgrade() else {
                 return false;
             };
             let engine = Engine { inner };
-            if due - engine.now_ms() <= after || !engine.is_accepting() {
+            if !engine.is_accepting() {
                 return false;
             }
             engine.evict(id, due);
             true
-        }))
+        });
+        ctx.with_evictor(evictor, after)
     }
 
     /// Takes a waiting run out of memory until `due`.

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, ffi, params};
 use serde_json::Value;
@@ -106,7 +107,14 @@ pub(crate) enum Outcome {
 struct Request {
     row: Row,
     ack: oneshot::Sender<Result<Outcome, Error>>,
+    /// Nobody waits for this row yet: the writer may hold it briefly for a batch that
+    /// someone waits for.
+    lazy: bool,
 }
+
+/// How long the writer holds a batch of lazy rows for a row someone waits for, so that a
+/// run's effect-free steps and its next waited write share one commit.
+const LAZY_HOLD: Duration = Duration::from_millis(5);
 
 /// The handle callers use; dropping it lets the writer finish what is queued and stop.
 #[derive(Debug)]
@@ -150,22 +158,30 @@ impl Writer {
     ///
     /// Dropping the returned future does not withdraw the row: it is written all the same.
     pub(crate) async fn submit(&self, row: Row) -> Result<Outcome, Error> {
-        self.send(row)?.await.map_err(|_| Error::Closed)?
+        self.send(row, false)?.await.map_err(|_| Error::Closed)?
     }
 
     /// Queues `row` now and returns what reports its commit: rows are committed in the order
     /// they were queued, so once a row's commit is reported every row queued before it is
     /// durable too.
+    ///
+    /// The row is *lazy*: the writer may hold it for up to a few milliseconds so it commits
+    /// with the next row someone waits for (a [`submit`](Self::submit)); wait for it with a
+    /// submitted row (a flush) rather than on its own.
     pub(crate) fn enqueue(&self, row: Row) -> Result<Pending, Error> {
-        self.send(row).map(Pending)
+        self.send(row, true).map(Pending)
     }
 
-    fn send(&self, row: Row) -> Result<oneshot::Receiver<Result<Outcome, Error>>, Error> {
+    fn send(
+        &self,
+        row: Row,
+        lazy: bool,
+    ) -> Result<oneshot::Receiver<Result<Outcome, Error>>, Error> {
         let (ack, done) = oneshot::channel();
         self.queue
             .as_ref()
             .ok_or(Error::Closed)?
-            .send(Request { row, ack })
+            .send(Request { row, ack, lazy })
             .map_err(|_| Error::Closed)?;
         Ok(done)
     }
@@ -212,6 +228,17 @@ fn run(
         let mut batch = vec![first];
         while batch.len() < batch_cap {
             match inbox.try_recv() {
+                Ok(request) => batch.push(request),
+                Err(_) => break,
+            }
+        }
+        // Only lazy rows: hold them a moment for a row someone waits for.
+        let held = Instant::now();
+        while batch.len() < batch_cap && batch.iter().all(|r| r.lazy) {
+            let Some(left) = LAZY_HOLD.checked_sub(held.elapsed()) else {
+                break;
+            };
+            match inbox.recv_timeout(left) {
                 Ok(request) => batch.push(request),
                 Err(_) => break,
             }
