@@ -7,8 +7,10 @@
 //! starts waiting, and before the run's end is reported. A crash can therefore lose only
 //! results of effect-free work after the last barrier, which the replay recomputes; a call
 //! with effects that was in flight runs again with the same idempotency key. A timer's due
-//! time is queued without a barrier (the writer commits it within one batch): a crash in
-//! that window restarts the timer from the replay's clock.
+//! time is queued without a barrier: a crash before it is committed restarts the timer from
+//! the replay's clock. Queued rows are *lazy*: the writer holds them (at most a few
+//! milliseconds) for the next row someone waits for, and a barrier flushes them, so a run of
+//! effect-free steps costs one commit at its end, not one per step.
 //!
 //! A journal write that fails (disk full, database busy) stops the run where it is: the
 //! failure is reported by [`SqliteContext::drive`], the flow never sees it as a task error,
