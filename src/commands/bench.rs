@@ -202,10 +202,10 @@ fn bench(args: &BenchArgs) -> Result<ExitCode, String> {
         sample_timers: args.workload == Workload::Timers,
         ..EngineOptions::default()
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let runtime = match crate::commands::runtime() {
+        Ok(rt) => rt,
+        Err(code) => return Ok(code),
+    };
     let (result, metrics, mut lateness) = runtime.block_on(async {
         let engine = Engine::open(&db, options, registry, names)
             .map_err(|e| format!("cannot open {}: {e}", db.display()))?;

@@ -17,6 +17,18 @@ use shopflow_dsl::{Diagnostic, Loaded};
 /// Exit status for an invalid flow definition where a valid one was needed (`run`, `graph`, `explain`).
 pub const EXIT_INVALID_DEFINITION: u8 = 2;
 
+/// The multi-thread tokio runtime the engine commands run on; on failure the error is
+/// printed and the exit status returned.
+pub fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("error: cannot start the runtime: {e}");
+            ExitCode::from(1)
+        })
+}
+
 /// Every function this shopflow can run, by name.
 pub fn registry() -> FunctionRegistry {
     let mut registry = FunctionRegistry::with_builtins();

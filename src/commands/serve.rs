@@ -28,15 +28,9 @@ pub struct ServeArgs {
 /// Serves until a shutdown signal; exit 1 when the database or the address cannot be used.
 pub fn run(args: &ServeArgs) -> ExitCode {
     crate::init_logging("info");
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::commands::runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            return ExitCode::from(1);
-        }
+        Err(code) => return code,
     };
     match runtime.block_on(serve(args)) {
         Ok(()) => ExitCode::SUCCESS,

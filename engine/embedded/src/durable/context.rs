@@ -104,17 +104,17 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Counts a wait (timer or listen) while alive.
-struct Waiting<'a>(&'a AtomicUsize);
+/// Counts one of something in progress (a wait, a call) in a counter while alive.
+struct Counted<'a>(&'a AtomicUsize);
 
-impl<'a> Waiting<'a> {
+impl<'a> Counted<'a> {
     fn start(count: &'a AtomicUsize) -> Self {
         count.fetch_add(1, Ordering::AcqRel);
-        Waiting(count)
+        Counted(count)
     }
 }
 
-impl Drop for Waiting<'_> {
+impl Drop for Counted<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::AcqRel);
     }
@@ -411,14 +411,7 @@ impl SqliteContext {
 
     /// Stores an emitted event in the inbox (a duplicate of an earlier emit is a no-op).
     async fn publish(&self, event: &CloudEvent) -> Result<(), Error> {
-        let text = |name: &str| event.get(name).and_then(Value::as_str).map(str::to_owned);
-        let new = NewEvent {
-            id: text("id").unwrap_or_default(),
-            kind: text("type").unwrap_or_default(),
-            subject: text("subject"),
-            body: event.clone(),
-            received_ms: self.clock_ms(),
-        };
+        let new = NewEvent::from_cloud_event(event, self.clock_ms());
         self.store.publish(&new).await.map(|_| ())
     }
 
@@ -476,7 +469,7 @@ impl Durable for SqliteContext {
                 return record::read_outcome(&stored);
             }
             let _admitted = self.store.gate().admit().await;
-            let _busy = Waiting::start(&self.busy);
+            let _busy = Counted::start(&self.busy);
             if self.registry.has_effects(&request.function) {
                 self.barrier_or_stop().await;
             }
@@ -523,7 +516,7 @@ impl Durable for SqliteContext {
                 Ok(pending) => self.queued(pending),
                 Err(e) => match self.fail(e).await {},
             }
-            let waiting = Waiting::start(&self.waiting);
+            let waiting = Counted::start(&self.waiting);
             if let Some((evict, after)) = &self.evictor
                 && due.saturating_sub(self.clock_ms()) > *after
                 && self.busy.load(Ordering::Acquire) == 0
@@ -568,7 +561,7 @@ impl Durable for SqliteContext {
                     return event;
                 }
                 if waiting.is_none() {
-                    waiting = Some((Waiting::start(&self.waiting), Waiting::start(&self.busy)));
+                    waiting = Some((Counted::start(&self.waiting), Counted::start(&self.busy)));
                     self.barrier_or_stop().await;
                 }
                 arrived.await;
@@ -661,7 +654,7 @@ impl Durable for SqliteContext {
             if let Some(stored) = this.stored(&step) {
                 return record::read_outcome(&stored);
             }
-            let busy = Waiting::start(&this.busy);
+            let busy = Counted::start(&this.busy);
             let result = this.start_child(&step, &flow, input).await;
             drop(busy);
             this.journal(&step, record::outcome(&result)).await;

@@ -488,14 +488,7 @@ impl Engine {
     /// same event (same `id`) again stores nothing new and starts nothing new.
     pub async fn publish(&self, event: CloudEvent) -> Result<Published, EngineError> {
         let event = check_cloud_event(event)?;
-        let text = |name: &str| event.get(name).and_then(Value::as_str).map(str::to_owned);
-        let new = NewEvent {
-            id: text("id").unwrap_or_default(),
-            kind: text("type").unwrap_or_default(),
-            subject: text("subject"),
-            body: event.clone(),
-            received_ms: self.now_ms(),
-        };
+        let new = NewEvent::from_cloud_event(&event, self.now_ms());
         let inserted = self.inner.store.publish(&new).await?;
         let fresh = matches!(inserted, EventInsert::Inserted { .. });
         let started = schedule::trigger(self, &event, fresh).await?;

@@ -58,6 +58,21 @@ pub struct NewEvent {
     pub received_ms: i64,
 }
 
+impl NewEvent {
+    /// An accepted CloudEvent as the inbox keeps it: its `id`, `type` and `subject` pulled out
+    /// for lookups (missing ones as empty or none), the whole event as the body.
+    pub fn from_cloud_event(event: &CloudEvent, received_ms: i64) -> NewEvent {
+        let text = |name: &str| event.get(name).and_then(Value::as_str).map(str::to_owned);
+        NewEvent {
+            id: text("id").unwrap_or_default(),
+            kind: text("type").unwrap_or_default(),
+            subject: text("subject"),
+            body: event.clone(),
+            received_ms,
+        }
+    }
+}
+
 /// What [`Journal::insert_event`](super::Journal::insert_event) did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventInsert {
