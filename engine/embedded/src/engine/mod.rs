@@ -140,6 +140,50 @@ pub struct Published {
     pub started: Vec<String>,
 }
 
+/// Runs out of memory until their timers, by due time and by id.
+#[derive(Default)]
+struct Evicted {
+    by_due: std::collections::BTreeSet<(i64, String)>,
+    due_of: HashMap<String, i64>,
+}
+
+impl Evicted {
+    fn insert(&mut self, id: &str, due: i64) {
+        if let Some(old) = self.due_of.insert(id.to_owned(), due) {
+            self.by_due.remove(&(old, id.to_owned()));
+        }
+        self.by_due.insert((due, id.to_owned()));
+    }
+
+    fn remove(&mut self, id: &str) {
+        if let Some(due) = self.due_of.remove(id) {
+            self.by_due.remove(&(due, id.to_owned()));
+        }
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.due_of.contains_key(id)
+    }
+
+    fn len(&self) -> usize {
+        self.due_of.len()
+    }
+
+    /// The earliest due time.
+    fn next_due(&self) -> Option<i64> {
+        self.by_due.first().map(|(due, _)| *due)
+    }
+
+    /// The runs due at `now`, earliest first (left in the set).
+    fn due(&self, now: i64) -> Vec<String> {
+        self.by_due
+            .iter()
+            .take_while(|(due, _)| *due <= now)
+            .map(|(_, id)| id.clone())
+            .collect()
+    }
+}
+
 /// A run in memory.
 struct Live {
     abort: AbortHandle,
@@ -168,8 +212,8 @@ struct Inner {
     background: Mutex<Vec<AbortHandle>>,
     /// An `all` trigger's partial sets of events, by flow.
     triggers: Mutex<schedule::Partial>,
-    /// Runs out of memory until their timer: (due, run id).
-    evicted: Mutex<std::collections::BTreeSet<(i64, String)>>,
+    /// Runs out of memory until their timer.
+    evicted: Mutex<Evicted>,
     /// Wakes the waker when a run is evicted (its due time may be the earliest).
     evictions: tokio::sync::Notify,
     /// Whether the waker task runs.
@@ -218,7 +262,7 @@ impl Engine {
                 accepting: AtomicBool::new(true),
                 background: Mutex::new(Vec::new()),
                 triggers: Mutex::new(schedule::Partial::default()),
-                evicted: Mutex::new(std::collections::BTreeSet::new()),
+                evicted: Mutex::new(Evicted::default()),
                 evictions: tokio::sync::Notify::new(),
                 waker_started: AtomicBool::new(false),
             }),
@@ -426,7 +470,7 @@ impl Engine {
     }
 
     fn is_evicted(&self, id: &str) -> bool {
-        lock(&self.inner.evicted).iter().any(|(_, e)| e == id)
+        lock(&self.inner.evicted).contains(id)
     }
 
     /// Cancels a run (and the children it awaits); an ended run is a conflict.
@@ -713,7 +757,7 @@ impl Engine {
 
     /// Takes a waiting run out of memory until `due`.
     fn evict(&self, id: &str, due: i64) {
-        lock(&self.inner.evicted).insert((due, id.to_owned()));
+        lock(&self.inner.evicted).insert(id, due);
         if let Some(l) = lock(&self.inner.live).remove(id) {
             // The run's own task: it ends at its next await, which never completes.
             l.abort.abort();
@@ -726,43 +770,39 @@ impl Engine {
     }
 
     /// Drives the evicted runs whose timers are due at `now` again from their journals.
-    async fn wake_due(&self, now: i64) {
-        let due: Vec<String> = {
-            let mut evicted = lock(&self.inner.evicted);
-            let mut ids = Vec::new();
-            while let Some((when, _)) = evicted.first() {
-                if *when > now {
-                    break;
-                }
-                if let Some((_, id)) = evicted.pop_first() {
-                    ids.push(id);
-                }
-            }
-            ids
-        };
+    fn wake_due(&self, now: i64) {
+        let due = lock(&self.inner.evicted).due(now);
         for id in due {
-            let record = match self.inner.store.journal().run(&id) {
-                Ok(Some(r)) => r,
-                Ok(None) => continue,
-                Err(e) => {
-                    tracing::error!(run = %id, "cannot wake the run: {e}; it resumes on the next start");
-                    continue;
-                }
-            };
-            if record.status.is_final() || record.status == RunStatus::Suspended {
-                continue;
+            // Out of the evicted set only once it is live again (or not to be woken), so
+            // `wait` always finds it in one of the two.
+            self.wake(&id);
+            lock(&self.inner.evicted).remove(&id);
+        }
+    }
+
+    /// Drives one evicted run again from its journal, unless it ended or was suspended.
+    fn wake(&self, id: &str) {
+        let record = match self.inner.store.journal().run(id) {
+            Ok(Some(r)) => r,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::error!(run = %id, "cannot wake the run: {e}; it resumes on the next start");
+                return;
             }
-            match (self.flow_of(&record), self.context(&id)) {
-                (Ok(wf), Ok(ctx)) => self.spawn(ctx, wf, record.input),
-                (Err(e), _) | (_, Err(e)) => {
-                    tracing::error!(run = %id, "cannot wake the run: {e}; it resumes on the next start");
-                }
+        };
+        if record.status.is_final() || record.status == RunStatus::Suspended {
+            return;
+        }
+        match (self.flow_of(&record), self.context(id)) {
+            (Ok(wf), Ok(ctx)) => self.spawn(ctx, wf, record.input),
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::error!(run = %id, "cannot wake the run: {e}; it resumes on the next start");
             }
         }
     }
 
     fn stop_live(&self, id: &str) {
-        lock(&self.inner.evicted).retain(|(_, e)| e != id);
+        lock(&self.inner.evicted).remove(id);
         let prefix = format!("{id}/");
         let mut live = lock(&self.inner.live);
         let ids: Vec<String> = live
@@ -843,7 +883,7 @@ fn check_cloud_event(event: CloudEvent) -> Result<CloudEvent, EngineError> {
 fn spawn_waker(engine: Engine) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            let next = lock(&engine.inner.evicted).first().map(|(due, _)| *due);
+            let next = lock(&engine.inner.evicted).next_due();
             let evicted = engine.inner.evictions.notified();
             match next {
                 Some(due) => {
@@ -852,7 +892,7 @@ fn spawn_waker(engine: Engine) -> tokio::task::JoinHandle<()> {
                         () = tokio::time::sleep(Duration::from_millis(wait)) => {}
                         () = evicted => continue,
                     }
-                    engine.wake_due(engine.now_ms()).await;
+                    engine.wake_due(engine.now_ms());
                 }
                 None => evicted.await,
             }

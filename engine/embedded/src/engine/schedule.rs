@@ -48,6 +48,16 @@ pub(crate) async fn trigger(
 ) -> Result<Vec<String>, EngineError> {
     let mut starts: Vec<(String, Arc<Workflow>, Value)> = Vec::new();
     let event_id = event.get("id").and_then(Value::as_str).unwrap_or_default();
+    let triggered: Vec<Arc<Workflow>> = engine
+        .inner
+        .catalog
+        .latest()
+        .into_iter()
+        .filter(|wf| wf.schedule.as_ref().is_some_and(|s| s.on.is_some()))
+        .collect();
+    if triggered.is_empty() {
+        return Ok(Vec::new());
+    }
     let off: Vec<String> = engine
         .inner
         .store
@@ -57,7 +67,7 @@ pub(crate) async fn trigger(
         .filter(|s| !s.enabled)
         .map(|s| s.flow)
         .collect();
-    for wf in engine.inner.catalog.latest() {
+    for wf in triggered {
         let Some(on) = wf.schedule.as_ref().and_then(|s| s.on.as_ref()) else {
             continue;
         };
