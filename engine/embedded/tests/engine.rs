@@ -154,7 +154,10 @@ async fn events_reach_the_correlated_listener_also_when_they_come_first() {
     );
 
     let bad = engine.publish(json!({"type": "x", "source": "t"})).await;
-    assert!(matches!(bad, Err(EngineError::BadRequest(m)) if m.contains("/id")));
+    assert!(
+        matches!(bad, Err(EngineError::BadRequest { pointer, message })
+            if message.contains("/id") && pointer.as_deref() == Some("/id"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -105,15 +105,8 @@ impl From<EngineError> for Problem {
                 )
                 .with("problems", Value::Array(problems))
             }
-            EngineError::BadRequest(detail) => {
-                // Details that start with a JSON pointer (`/id: …`) point at the body member.
-                let pointer = detail
-                    .split_once(": ")
-                    .map(|(p, _)| p)
-                    .filter(|p| p.starts_with('/') && !p.contains(' '))
-                    .map(str::to_owned);
-                let problem =
-                    Problem::new(StatusCode::BAD_REQUEST, "Malformed request", detail.clone());
+            EngineError::BadRequest { pointer, message } => {
+                let problem = Problem::new(StatusCode::BAD_REQUEST, "Malformed request", message);
                 match pointer {
                     Some(p) => problem.at(&p),
                     None => problem,

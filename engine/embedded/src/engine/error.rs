@@ -11,8 +11,13 @@ pub enum EngineError {
     #[error("the flow is not valid ({} problem(s))", .0.len())]
     Invalid(Vec<Diagnostic>),
     /// The request itself is malformed.
-    #[error("{0}")]
-    BadRequest(String),
+    #[error("{message}")]
+    BadRequest {
+        /// The JSON pointer of the wrong member of the request, when there is one (`/id`).
+        pointer: Option<String>,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
     /// No such flow, flow version or run.
     #[error("{0}")]
     NotFound(String),
@@ -29,6 +34,14 @@ pub enum EngineError {
 }
 
 impl EngineError {
+    /// A malformed request, wrong at `pointer` when given.
+    pub fn bad_request(pointer: Option<&str>, message: impl Into<String>) -> EngineError {
+        EngineError::BadRequest {
+            pointer: pointer.map(str::to_owned),
+            message: message.into(),
+        }
+    }
+
     /// Whether trying again later may succeed.
     pub fn is_retryable(&self) -> bool {
         match self {

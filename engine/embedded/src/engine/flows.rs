@@ -37,9 +37,12 @@ pub(crate) fn parse(source: &str, builtins: &[String]) -> Result<Workflow, Engin
 /// Parses `namespace/name[:version]` (no version = the newest).
 pub fn parse_flow_ref(text: &str) -> Result<FlowRef, EngineError> {
     let bad = || {
-        EngineError::BadRequest(format!(
-            "`{text}` is not a flow reference; write namespace/name or namespace/name:version"
-        ))
+        EngineError::bad_request(
+            None,
+            format!(
+                "`{text}` is not a flow reference; write namespace/name or namespace/name:version"
+            ),
+        )
     };
     let (path, version) = match text.split_once(':') {
         Some((path, version)) if !version.is_empty() => (path, version),

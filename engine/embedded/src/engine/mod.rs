@@ -856,22 +856,28 @@ fn new_run_id(now_ms: i64, store: &Store) -> String {
 /// Checks the required CloudEvent attributes and fills `specversion` when missing.
 fn check_cloud_event(event: CloudEvent) -> Result<CloudEvent, EngineError> {
     let Value::Object(mut map) = event else {
-        return Err(EngineError::BadRequest(
-            "an event must be a JSON object of CloudEvent attributes".to_owned(),
+        return Err(EngineError::bad_request(
+            Some(""),
+            "an event must be a JSON object of CloudEvent attributes",
         ));
     };
     for name in ["id", "type", "source"] {
         match map.get(name) {
             Some(Value::String(s)) if !s.is_empty() => {}
             Some(_) => {
-                return Err(EngineError::BadRequest(format!(
-                    "/{name}: a CloudEvent's `{name}` must be a non-empty string"
-                )));
+                return Err(EngineError::bad_request(
+                    Some(&format!("/{name}")),
+                    format!("/{name}: a CloudEvent's `{name}` must be a non-empty string"),
+                ));
             }
             None => {
-                return Err(EngineError::BadRequest(format!(
-                    "/{name}: the CloudEvent has no `{name}`; every event needs id, type and source"
-                )));
+                return Err(EngineError::bad_request(
+                    Some(&format!("/{name}")),
+                    format!(
+                        "/{name}: the CloudEvent has no `{name}`; every event needs id, type \
+                         and source"
+                    ),
+                ));
             }
         }
     }
