@@ -7,21 +7,10 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use rusqlite::{Connection, OpenFlags};
-use serde_json::Value;
 use shopflow_core::CloudEvent;
 use tokio::sync::Notify;
 
 use crate::journal::{Error, EventInsert, Journal, NewEvent, Options};
-
-/// Events that no `listen` has consumed yet, oldest first, read once at open. An event is
-/// consumed when a journaled step result names its id under `consumed_event_id`; after the
-/// open the inbox is kept in memory, since this process is the journal's only writer.
-const UNCONSUMED_EVENTS: &str = "SELECT seq, body, received_ms FROM events \
-     WHERE consumed_by IS NULL AND id NOT IN ( \
-         SELECT json_extract(result, '$.consumed_event_id') FROM steps \
-         WHERE json_type(result, '$.consumed_event_id') = 'text') \
-     ORDER BY seq";
 
 /// An unconsumed event and when it arrived.
 #[derive(Debug, Clone)]
@@ -47,8 +36,13 @@ impl Store {
     /// Opens (creating if missing) the journal at `path` and loads the unconsumed events.
     pub fn open(path: impl AsRef<Path>, options: Options) -> Result<Store, Error> {
         let path = path.as_ref();
-        let journal = Journal::open(path, options.clone())?;
-        let inbox = load_inbox(path, &options)?;
+        let journal = Journal::open(path, options)?;
+        // This process is the journal's only writer: after this read the inbox lives in memory.
+        let inbox = journal
+            .unconsumed_events()?
+            .into_iter()
+            .map(|(seq, event, received_ms)| (seq, Inboxed { event, received_ms }))
+            .collect();
         Ok(Store {
             journal,
             inbox: Mutex::new(inbox),
@@ -114,39 +108,6 @@ impl Store {
     fn inbox(&self) -> MutexGuard<'_, BTreeMap<i64, Inboxed>> {
         self.inbox.lock().unwrap_or_else(PoisonError::into_inner)
     }
-}
-
-fn load_inbox(path: &Path, options: &Options) -> Result<BTreeMap<i64, Inboxed>, Error> {
-    let fail = |op| move |e| Error::sqlite(op, path, &e);
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(fail("open the event read connection"))?;
-    conn.busy_timeout(options.busy_timeout)
-        .map_err(fail("set the busy timeout"))?;
-    let mut stmt = conn
-        .prepare(UNCONSUMED_EVENTS)
-        .map_err(fail("list unconsumed events"))?;
-    let rows = stmt
-        .query_map([], |row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, i64>(2)?,
-            ))
-        })
-        .map_err(fail("list unconsumed events"))?;
-    let mut inbox = BTreeMap::new();
-    for row in rows {
-        let (seq, body, received_ms) = row.map_err(fail("list unconsumed events"))?;
-        let event: Value = serde_json::from_str(&body).map_err(|e| Error::Decode {
-            what: "an inbox event".to_owned(),
-            message: e.to_string(),
-        })?;
-        inbox.insert(seq, Inboxed { event, received_ms });
-    }
-    Ok(inbox)
 }
 
 /// Admits calls while the process runs and holds new ones back while it drains for shutdown,

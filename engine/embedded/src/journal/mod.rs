@@ -327,6 +327,12 @@ impl Journal {
         self.reader.unfinished_runs()
     }
 
+    /// Events no `listen` has consumed yet, oldest first, as (inbox order, event, received
+    /// ms) (a blocking read, for loading the inbox at open).
+    pub fn unconsumed_events(&self) -> Result<Vec<(i64, Value, i64)>, Error> {
+        self.reader.unconsumed_events()
+    }
+
     /// Timers due at or before `now_ms`, earliest first (a short blocking read).
     pub fn due_timers(&self, now_ms: i64) -> Result<Vec<DueTimer>, Error> {
         self.reader.due_timers(now_ms)

@@ -198,6 +198,38 @@ impl Reader {
             .map_err(fail)
     }
 
+    /// Events that no `listen` has consumed yet, oldest first: (inbox order, event, when it
+    /// was received). An event is consumed when a journaled step result names its id under
+    /// `consumed_event_id`.
+    pub(crate) fn unconsumed_events(&self) -> Result<Vec<(i64, Value, i64)>, Error> {
+        let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        let fail = |e| Error::sqlite("list unconsumed events", &self.path, &e);
+        let mut stmt = conn
+            .prepare(
+                "SELECT seq, body, received_ms FROM events \
+                 WHERE consumed_by IS NULL AND id NOT IN ( \
+                     SELECT json_extract(result, '$.consumed_event_id') FROM steps \
+                     WHERE json_type(result, '$.consumed_event_id') = 'text') \
+                 ORDER BY seq",
+            )
+            .map_err(fail)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
+            .map_err(fail)?;
+        rows.map(|row| {
+            let (seq, body, received_ms) = row.map_err(fail)?;
+            let event = decode(&body, || format!("inbox event {seq}"))?;
+            Ok((seq, event, received_ms))
+        })
+        .collect()
+    }
+
     /// When the earliest pending timer is due, if any: how long the scheduler may sleep.
     pub(crate) fn next_timer_due(&self) -> Result<Option<i64>, Error> {
         let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
