@@ -1,0 +1,11 @@
+//! shopflow's shop-platform connectors: request signing exactly as each gateway checks it,
+//! shops and their credentials from `shopflow.toml`, typed clients for what the flows need,
+//! platform errors as RFC 7807 problems, per-shop rate limits, access-token refresh, push
+//! verification and translation into CloudEvents, and the `platform.*` functions.
+
+pub mod config;
+pub mod platform;
+pub mod sign;
+
+pub use config::{Config, Secret, Shop};
+pub use platform::Platform;
