@@ -238,7 +238,9 @@ fn resolve_shop(
         (_, Some(k)) if !k.trim().is_empty() => k,
         (Platform::Shopify, _) => String::new(),
         _ => {
-            return Err("`app_key` is missing (the app key / client id the platform issued)".into());
+            return Err(
+                "`app_key` is missing (the app key / client id the platform issued)".into(),
+            );
         }
     };
     if platform == Platform::Shopify && raw.domain.is_none() {

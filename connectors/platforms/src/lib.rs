@@ -9,3 +9,10 @@ pub mod sign;
 
 pub use config::{Config, Secret, Shop};
 pub use platform::Platform;
+pub mod client;
+pub mod error;
+pub mod model;
+pub mod money;
+
+pub use client::{Connectors, Invoice, Operation, PayerKind, ShopClient};
+pub use error::Error;
