@@ -16,3 +16,5 @@ pub mod money;
 
 pub use client::{Connectors, Invoice, Operation, PayerKind, ShopClient};
 pub use error::Error;
+pub mod functions;
+pub mod push;
