@@ -71,6 +71,9 @@ enum Command {
         /// Run on this database file (kept afterwards) instead of a temporary one.
         #[arg(long, value_name = "PATH")]
         db: Option<PathBuf>,
+        /// `shopflow.toml` with the shops the `platform.*` functions call.
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
     },
     /// Serve the REST API on the embedded engine: flows, runs, events, /metrics, /healthz.
     ///
@@ -94,6 +97,30 @@ enum Command {
         /// disk until retention frees space (unset: the disk is the limit).
         #[arg(long, value_name = "MB")]
         max_db_mb: Option<u64>,
+        /// `shopflow.toml`: shops, their credentials and push channels (webhooks are taken at
+        /// `/hooks/{platform}`).
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
+    },
+    /// Print the signature a platform expects, the algorithm and the signed string (secret
+    /// masked), to see why a call or a webhook is rejected.
+    ///
+    /// Taobao/JD/PDD: pass every request parameter as k=v. Douyin: app_key, method, timestamp
+    /// and param_json (or --body) for a request; app_key and --body for a push. Shopify:
+    /// --body with the raw webhook body.
+    Sign {
+        /// The platform.
+        #[arg(long)]
+        platform: String,
+        /// The environment variable holding the app secret (never pass secrets as arguments).
+        #[arg(long, value_name = "VAR")]
+        secret_env: String,
+        /// A file with the raw body (webhooks, Douyin's param_json).
+        #[arg(long, value_name = "FILE")]
+        body: Option<PathBuf>,
+        /// Request parameters.
+        #[arg(value_name = "K=V")]
+        params: Vec<String>,
     },
     /// Measure the durable engine on a synthetic workload; the last stdout line is JSON.
     ///
@@ -169,6 +196,7 @@ fn main() -> ExitCode {
             mocks,
             flows,
             db,
+            config,
         } => {
             init_logging("warn");
             commands::run::run(commands::run::RunArgs {
@@ -178,6 +206,7 @@ fn main() -> ExitCode {
                 mocks,
                 flows,
                 db,
+                config,
             })
         }
         Command::Serve {
@@ -186,13 +215,21 @@ fn main() -> ExitCode {
             grace,
             retention_days,
             max_db_mb,
+            config,
         } => commands::serve::run(&commands::serve::ServeArgs {
             db,
             listen,
             grace: std::time::Duration::from_secs(grace),
             retention_days,
             max_db_mb,
+            config,
         }),
+        Command::Sign {
+            platform,
+            secret_env,
+            body,
+            params,
+        } => commands::sign::run(&platform, &secret_env, body.as_deref(), &params),
         Command::Bench {
             workload,
             runs,

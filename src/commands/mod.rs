@@ -6,11 +6,14 @@ pub mod graph;
 pub mod run;
 pub mod schema;
 pub mod serve;
+pub mod sign;
 pub mod validate;
 
 use std::path::Path;
 use std::process::ExitCode;
 
+use shopflow_connectors::client::system_clock;
+use shopflow_connectors::{Config, Connectors};
 use shopflow_core::FunctionRegistry;
 use shopflow_dsl::{Diagnostic, Loaded};
 
@@ -29,11 +32,25 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
         })
 }
 
-/// Every function this shopflow can run, by name.
+/// Every function this shopflow can run, by name, with no shops configured.
 pub fn registry() -> FunctionRegistry {
+    registry_for(Connectors::new(Config::default(), system_clock()))
+}
+
+/// Every function, the `platform.*` ones calling the shops of `connectors`.
+pub fn registry_for(connectors: Connectors) -> FunctionRegistry {
     let mut registry = FunctionRegistry::with_builtins();
     shopflow_http::register(&mut registry, shopflow_http::HttpConfig::default());
+    shopflow_connectors::functions::register(&mut registry, connectors);
     registry
+}
+
+/// Reads `--config` (no shops when not given); the error names the file and what is wrong.
+pub fn load_config(path: Option<&Path>) -> Result<Config, String> {
+    match path {
+        Some(p) => Config::load(p).map_err(|e| e.to_string()),
+        None => Ok(Config::default()),
+    }
 }
 
 /// Names and one-line summaries of the built-in functions (for `shopflow schema`).

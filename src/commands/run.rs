@@ -10,8 +10,7 @@ use shopflow_core::RunStatus;
 use shopflow_embedded::{Engine, EngineError, EngineOptions};
 
 use crate::commands::{
-    EXIT_INVALID_DEFINITION, builtin_names, load_valid, print_diagnostics, registry,
-    secrets_from_env,
+    EXIT_INVALID_DEFINITION, builtin_names, load_valid, print_diagnostics, secrets_from_env,
 };
 
 /// What `shopflow run` was asked to do.
@@ -28,6 +27,8 @@ pub struct RunArgs {
     pub flows: Vec<PathBuf>,
     /// The database to run on (a temporary one unless given).
     pub db: Option<PathBuf>,
+    /// `shopflow.toml`: shops for the `platform.*` functions.
+    pub config: Option<PathBuf>,
 }
 
 /// Runs the flow; see the module docs for the exit status.
@@ -43,7 +44,17 @@ pub fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(EXIT_INVALID_DEFINITION);
         }
     };
-    let mut functions = registry();
+    let config = match crate::commands::load_config(args.config.as_deref()) {
+        Ok(c) => c,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(EXIT_INVALID_DEFINITION);
+        }
+    };
+    let mut functions = crate::commands::registry_for(shopflow_connectors::Connectors::new(
+        config,
+        shopflow_connectors::client::system_clock(),
+    ));
     for mock in &args.mocks {
         let Some((name, json)) = mock.split_once('=') else {
             eprintln!("error: --mock takes NAME=JSON, got `{mock}`");

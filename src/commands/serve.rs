@@ -9,7 +9,10 @@ use std::time::Duration;
 
 use shopflow_embedded::{Engine, EngineOptions};
 
-use crate::commands::{builtin_names, registry, secrets_from_env};
+use shopflow_connectors::Connectors;
+use shopflow_connectors::client::system_clock;
+
+use crate::commands::{builtin_names, load_config, registry_for, secrets_from_env};
 
 /// What `shopflow serve` was asked to do.
 pub struct ServeArgs {
@@ -23,6 +26,8 @@ pub struct ServeArgs {
     pub retention_days: u32,
     /// The most megabytes the database may grow to.
     pub max_db_mb: Option<u64>,
+    /// `shopflow.toml`: shops and their credentials.
+    pub config: Option<PathBuf>,
 }
 
 /// Serves until a shutdown signal; exit 1 when the database or the address cannot be used.
@@ -43,6 +48,9 @@ pub fn run(args: &ServeArgs) -> ExitCode {
 }
 
 async fn serve(args: &ServeArgs) -> Result<(), String> {
+    let config = load_config(args.config.as_deref())?;
+    let shops = config.shops.len();
+    let connectors = Connectors::new(config.clone(), system_clock());
     let retention = (args.retention_days > 0)
         .then(|| Duration::from_secs(u64::from(args.retention_days) * 24 * 3600));
     let options = EngineOptions {
@@ -54,8 +62,8 @@ async fn serve(args: &ServeArgs) -> Result<(), String> {
         secrets: Arc::new(|wf: &shopflow_dsl::Workflow| secrets_from_env(&wf.uses.secrets)),
         ..EngineOptions::default()
     };
-    let engine =
-        Engine::open(&args.db, options, registry(), builtin_names()).map_err(|e| e.to_string())?;
+    let engine = Engine::open(&args.db, options, registry_for(connectors), builtin_names())
+        .map_err(|e| e.to_string())?;
     match std::env::var("SHOPFLOW_ADMIN_TOKEN") {
         Ok(token) if !token.trim().is_empty() => {
             let now = chrono_now_ms();
@@ -77,9 +85,14 @@ async fn serve(args: &ServeArgs) -> Result<(), String> {
         db = %args.db.display(),
         listen = %args.listen,
         resumed,
+        shops,
         "shopflow serve started"
     );
-    shopflow_server::serve(engine, listener, args.grace)
+    let intake = shopflow_server::Intake {
+        config: Arc::new(config),
+        clock: system_clock(),
+    };
+    shopflow_server::serve(engine, intake, listener, args.grace)
         .await
         .map_err(|e| format!("the HTTP server failed: {e}"))?;
     tracing::info!("stopped");

@@ -6,9 +6,11 @@
 
 pub mod api;
 pub mod auth;
+pub mod hooks;
 pub mod problem;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -17,8 +19,23 @@ use axum::routing::{get, post};
 use shopflow_embedded::Engine;
 use tokio::net::TcpListener;
 
-/// The whole HTTP application for `engine`.
+pub use hooks::Intake;
+
+/// The whole HTTP application for `engine`, with no shops configured for webhooks.
 pub fn router(engine: Engine) -> Router {
+    let intake = Intake {
+        config: Arc::new(shopflow_connectors::Config::default()),
+        clock: shopflow_connectors::client::system_clock(),
+    };
+    router_with(engine, intake)
+}
+
+/// The whole HTTP application for `engine`, taking webhooks for the shops of `intake`.
+pub fn router_with(engine: Engine, intake: Intake) -> Router {
+    // Outside the token check: platforms authenticate with their signatures.
+    let hooks = Router::new()
+        .route("/hooks/{platform}", post(hooks::receive))
+        .with_state((engine.clone(), intake));
     let api = Router::new()
         .route("/flows", post(api::deploy).get(api::list_flows))
         .route("/flows/{namespace}/{name}/source", get(api::flow_source))
@@ -45,19 +62,29 @@ pub fn router(engine: Engine) -> Router {
         .route("/metrics", get(api::metrics))
         .fallback(api::not_found)
         .with_state(engine)
+        .merge(hooks)
 }
 
 /// Serves `engine` on `listener` until SIGTERM or Ctrl-C, then stops taking requests, lets
 /// calls in flight finish for up to `grace` and parks the rest for the next start.
-pub async fn serve(engine: Engine, listener: TcpListener, grace: Duration) -> std::io::Result<()> {
+pub async fn serve(
+    engine: Engine,
+    intake: Intake,
+    listener: TcpListener,
+    grace: Duration,
+) -> std::io::Result<()> {
     let addr: Option<SocketAddr> = listener.local_addr().ok();
     tracing::info!(?addr, "serving");
-    let app = router(engine.clone());
+    let channels = hooks::start_channels(&engine, &intake);
+    let app = router_with(engine.clone(), intake);
     let shutdown_engine = engine.clone();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
             tracing::info!("shutdown requested: no new work; finishing calls in flight");
+            for channel in &channels {
+                channel.abort();
+            }
             shutdown_engine.shutdown(grace).await;
         })
         .await

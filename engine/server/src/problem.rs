@@ -21,6 +21,11 @@ struct Fields {
 }
 
 impl Problem {
+    /// The detail text (for logs).
+    pub fn detail(&self) -> &str {
+        &self.0.detail
+    }
+
     /// A problem with this status, title and detail.
     pub fn new(status: StatusCode, title: &'static str, detail: impl Into<String>) -> Problem {
         Problem(Box::new(Fields {

@@ -3,6 +3,7 @@
 //! verify, and by `shopflow sign` to show an integrator what the gateway expects.
 
 pub mod douyin;
+pub mod explain;
 pub mod shopify;
 pub mod top;
 

@@ -36,6 +36,13 @@ pub(crate) struct FlowLabels {
     pub(crate) flow: String,
 }
 
+/// Labels of the intake counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct IntakeLabels {
+    pub(crate) source: String,
+    pub(crate) outcome: String,
+}
+
 /// Every metric the engine keeps, registered in one registry.
 pub struct EngineMetrics {
     registry: Registry,
@@ -48,6 +55,7 @@ pub struct EngineMetrics {
     pub(crate) calls_in_flight: Gauge,
     pub(crate) runs_paused: Gauge,
     timer_lateness: Histogram,
+    intake: Family<IntakeLabels, Counter>,
     /// Every timer's lateness in seconds, when sampling is on (benchmarks).
     lateness_samples: Option<Mutex<Vec<f64>>>,
 }
@@ -123,7 +131,15 @@ impl EngineMetrics {
             "How late durable timers fired after their due time",
             timer_lateness.clone(),
         );
+        let intake = Family::<IntakeLabels, Counter>::default();
+        registry.register(
+            "intake",
+            "Platform push messages and webhooks, by source (platform) and outcome \
+             (accepted, duplicate, or the reason they were rejected)",
+            intake.clone(),
+        );
         EngineMetrics {
+            intake,
             timer_lateness,
             lateness_samples: sample_timers.then(|| Mutex::new(Vec::new())),
             registry,
@@ -144,6 +160,16 @@ impl EngineMetrics {
             .as_ref()
             .map(|s| s.lock().unwrap_or_else(PoisonError::into_inner).clone())
             .unwrap_or_default()
+    }
+
+    /// Counts one message from `source` (a platform) with its outcome.
+    pub fn count_intake(&self, source: &str, outcome: &str) {
+        self.intake
+            .get_or_create(&IntakeLabels {
+                source: source.to_owned(),
+                outcome: outcome.to_owned(),
+            })
+            .inc();
     }
 
     /// The metrics in the Prometheus text format.

@@ -288,6 +288,12 @@ impl Engine {
         &self.inner.store
     }
 
+    /// Counts a platform message or webhook with its outcome (`accepted`, `duplicate`, or
+    /// why it was rejected) in `shopflow_intake_total`.
+    pub fn count_intake(&self, source: &str, outcome: &str) {
+        self.inner.metrics.count_intake(source, outcome);
+    }
+
     /// The metrics, in the Prometheus text format.
     pub fn metrics_text(&self) -> String {
         let m = &self.inner.metrics;
