@@ -185,24 +185,27 @@ pub fn start_channels(engine: &Engine, intake: &Intake) -> Vec<JoinHandle<()>> {
             Box::pin(async move { store(&engine, &m).await.map(|_| ()) })
         })
     };
-    let mut tasks = Vec::new();
+    // One channel per app: the platform pushes all of an app's sellers on it.
+    let mut apps: std::collections::BTreeMap<
+        (Platform, String, String),
+        Vec<shopflow_connectors::Shop>,
+    > = std::collections::BTreeMap::new();
     for shop in intake.config.shops.values() {
-        if shop.push_endpoint.is_none() {
-            continue;
+        if let (Platform::Taobao | Platform::Pdd, Some(endpoint)) =
+            (shop.platform, &shop.push_endpoint)
+        {
+            apps.entry((shop.platform, shop.app_key.clone(), endpoint.clone()))
+                .or_default()
+                .push(shop.clone());
         }
-        let (shop, sink, clock) = (shop.clone(), sink.clone(), intake.clock.clone());
-        match shop.platform {
-            Platform::Taobao => {
-                tasks.push(tokio::spawn(push::run(shop, push::tmc::Tmc, sink, clock)))
-            }
-            Platform::Pdd => tasks.push(tokio::spawn(push::run(
-                shop,
-                push::pdd::PddChannel,
-                sink,
-                clock,
-            ))),
-            _ => {}
-        }
+    }
+    let mut tasks = Vec::new();
+    for ((platform, _, _), shops) in apps {
+        let (sink, clock) = (sink.clone(), intake.clock.clone());
+        tasks.push(match platform {
+            Platform::Taobao => tokio::spawn(push::run(shops, push::tmc::Tmc, sink, clock)),
+            _ => tokio::spawn(push::run(shops, push::pdd::PddChannel, sink, clock)),
+        });
     }
     tasks
 }

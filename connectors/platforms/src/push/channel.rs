@@ -39,18 +39,24 @@ pub trait Protocol: Send + Sync + 'static {
     fn url(&self, shop: &Shop, now_ms: i64) -> Result<String, String>;
     /// The heartbeat frame to send, if the protocol has one (otherwise a WebSocket ping).
     fn heartbeat(&self, now_ms: i64) -> Option<String>;
-    /// Reads a text frame.
-    fn read(&self, shop: &Shop, text: &str, now_ms: i64) -> Frame;
+    /// Reads a text frame; `shops` are the shops sharing this app's channel (messages name
+    /// their seller or mall, which picks the shop).
+    fn read(&self, shops: &[Shop], text: &str, now_ms: i64) -> Frame;
 }
 
 /// How often heartbeats go out.
 pub const HEARTBEAT: Duration = Duration::from_secs(30);
 
-/// Keeps the channel of `shop` open until the task is aborted.
-pub async fn run(shop: Shop, protocol: impl Protocol, sink: Sink, clock: Clock) {
+/// Keeps the channel of one app open until the task is aborted. The platforms push every
+/// permitted seller's messages of an app on one channel, so the shops sharing an app key share
+/// it (the first one's credentials sign the connection).
+pub async fn run(shops: Vec<Shop>, protocol: impl Protocol, sink: Sink, clock: Clock) {
+    let Some(shop) = shops.first().cloned() else {
+        return;
+    };
     let mut backoff = Duration::from_millis(500);
     loop {
-        match session(&shop, &protocol, &sink, &clock).await {
+        match session(&shops, &protocol, &sink, &clock).await {
             Ok(()) => {
                 tracing::info!(shop = %shop.name, channel = protocol.name(), "push channel closed; reconnecting");
                 backoff = Duration::from_millis(500);
@@ -65,11 +71,12 @@ pub async fn run(shop: Shop, protocol: impl Protocol, sink: Sink, clock: Clock) 
 }
 
 async fn session(
-    shop: &Shop,
+    shops: &[Shop],
     protocol: &impl Protocol,
     sink: &Sink,
     clock: &Clock,
 ) -> Result<(), String> {
+    let shop = &shops[0];
     let url = protocol.url(shop, clock())?;
     let (ws, _) = tokio_tungstenite::connect_async(url.as_str())
         .await
@@ -102,7 +109,7 @@ async fn session(
                     }
                     _ => continue,
                 };
-                match protocol.read(shop, &text, clock()) {
+                match protocol.read(shops, &text, clock()) {
                     Frame::Message(message, ack) => {
                         let id = message.message_id.clone();
                         match sink(*message).await {

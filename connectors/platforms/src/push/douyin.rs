@@ -81,7 +81,7 @@ pub fn verify(
             .unwrap_or_else(|| format!("tag.{tag}"));
         let mut fields = Map::new();
         if let Some(s) = int(data.get("order_status")) {
-            fields.insert("status".into(), json!(s));
+            fields.insert("status".into(), json!(s.to_string()));
         }
         if let Some(a) = data.get("pay_amount").and_then(fen) {
             fields.insert("amount".into(), json!(format_fen(a)));

@@ -41,7 +41,7 @@ impl Protocol for PddChannel {
         Some(json!({"commandType": "HeartBeat", "time": now_ms}).to_string())
     }
 
-    fn read(&self, shop: &Shop, frame: &str, now_ms: i64) -> Frame {
+    fn read(&self, shops: &[Shop], frame: &str, now_ms: i64) -> Frame {
         let Ok(v) = serde_json::from_str::<Value>(frame) else {
             return Frame::Unusable(format!(
                 "not JSON: {}",
@@ -55,12 +55,14 @@ impl Protocol for PddChannel {
         let m = v.get("message").cloned().unwrap_or(Value::Null);
         let kind = text(m.get("type"));
         let mall = text(m.get("mallID"));
-        if shop.shop_id.as_deref() != Some(mall.as_str()) {
+        let Some(shop) = shops
+            .iter()
+            .find(|s| s.shop_id.as_deref() == Some(mall.as_str()))
+        else {
             return Frame::Unusable(format!(
-                "message {id} is for mall {mall}, not shop `{}`",
-                shop.name
+                "message {id} is for mall {mall}, which no [[shop]] with this client id names in `shop_id`"
             ));
-        }
+        };
         let Some(name) = tmc_topic(&kind) else {
             return Frame::Unusable(format!("message {id} has the type `{kind}`"));
         };

@@ -10,6 +10,7 @@ use super::hook::{HookError, parse_json};
 use super::message::{PushMessage, normalise};
 use crate::client::wire::text;
 use crate::config::Config;
+use crate::money::{format_fen, yuan_to_fen};
 use crate::platform::Platform;
 use crate::sign::shopify::verify_webhook;
 
@@ -93,13 +94,15 @@ pub fn verify(
     }
     for (k, src) in [
         ("financial_status", "/financial_status"),
-        ("amount", "/total_price"),
         ("currency", "/currency"),
         ("buyer_id", "/customer/id"),
     ] {
         if let Some(x) = v.pointer(src).filter(|x| !x.is_null()) {
             fields.insert(k.into(), json!(text(Some(x))));
         }
+    }
+    if let Some(fen) = v.get("total_price").and_then(yuan_to_fen) {
+        fields.insert("amount".into(), json!(format_fen(fen)));
     }
     Ok(PushMessage {
         platform: Platform::Shopify,

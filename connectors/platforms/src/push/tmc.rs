@@ -44,7 +44,7 @@ impl Protocol for Tmc {
         None
     }
 
-    fn read(&self, shop: &Shop, frame: &str, _now_ms: i64) -> Frame {
+    fn read(&self, shops: &[Shop], frame: &str, _now_ms: i64) -> Frame {
         let Ok(v) = serde_json::from_str::<Value>(frame) else {
             return Frame::Unusable(format!(
                 "not JSON: {}",
@@ -58,22 +58,24 @@ impl Protocol for Tmc {
                 text(v.get("statusCode")),
                 text(v.get("statusPhrase"))
             )),
-            Some(2) => message(shop, &v),
+            Some(2) => message(shops, &v),
             _ => Frame::Other,
         }
     }
 }
 
-fn message(shop: &Shop, v: &Value) -> Frame {
+fn message(shops: &[Shop], v: &Value) -> Frame {
     let id = text(v.get("id"));
     let topic = text(v.get("topic"));
     let user = text(v.get("user_id"));
-    if shop.shop_id.as_deref() != Some(user.as_str()) {
+    let Some(shop) = shops
+        .iter()
+        .find(|s| s.shop_id.as_deref() == Some(user.as_str()))
+    else {
         return Frame::Unusable(format!(
-            "message {id} is for seller {user}, not shop `{}`",
-            shop.name
+            "message {id} is for seller {user}, which no [[shop]] with this app key names in `shop_id`"
         ));
-    }
+    };
     let Some(name) = tmc_topic(&topic) else {
         return Frame::Unusable(format!("message {id} has the topic `{topic}`"));
     };
