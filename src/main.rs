@@ -102,6 +102,27 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         config: Option<PathBuf>,
     },
+    /// Simulate Taobao, JD, Pinduoduo, Douyin and Shopify on loopback for tests and demos.
+    ///
+    /// Same paths, signatures, errors and push messages as the real gateways, for the shops of
+    /// --config; state in --db; webhooks to --hooks; control API under `/_sandbox/`.
+    Sandbox {
+        /// Address to listen on.
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9000")]
+        listen: std::net::SocketAddr,
+        /// `shopflow.toml` with the shops to simulate (the one `shopflow serve` reads).
+        #[arg(long, value_name = "PATH", default_value = "shopflow.toml")]
+        config: PathBuf,
+        /// The sandbox's database file.
+        #[arg(long, value_name = "PATH", default_value = "sandbox.db")]
+        db: PathBuf,
+        /// shopflow's hook base URL, e.g. http://127.0.0.1:8080/hooks.
+        #[arg(long, value_name = "URL")]
+        hooks: Option<String>,
+        /// Orders to create per shop at start (realistic data, fixed seed).
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        seed: usize,
+    },
     /// Print the signature a platform expects, the algorithm and the signed string (secret
     /// masked), to see why a call or a webhook is rejected.
     ///
@@ -223,6 +244,19 @@ fn main() -> ExitCode {
             retention_days,
             max_db_mb,
             config,
+        }),
+        Command::Sandbox {
+            listen,
+            config,
+            db,
+            hooks,
+            seed,
+        } => commands::sandbox::run(&commands::sandbox::SandboxArgs {
+            listen,
+            config,
+            db,
+            hooks,
+            seed,
         }),
         Command::Sign {
             platform,

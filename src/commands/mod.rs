@@ -4,6 +4,7 @@ pub mod bench;
 pub mod explain;
 pub mod graph;
 pub mod run;
+pub mod sandbox;
 pub mod schema;
 pub mod serve;
 pub mod sign;

@@ -1,0 +1,416 @@
+//! End to end on the sandbox platforms: a real `shopflow serve` process with `--config`, the
+//! sandbox (in this process) simulating Taobao, Pinduoduo, Douyin and Shopify on loopback.
+//! Push messages travel the real channels (TMC and PDD over WebSocket, Douyin and Shopify
+//! webhooks), start runs through `schedule.on`, feed a `listen`, and the runs' platform calls
+//! land in the sandbox exactly once, also when the sandbox answers 5xx after applying a change,
+//! holds an answer past the client's timeout, rate-limits, or expires the access token.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use shopflow_sandbox::{Sandbox, SandboxOptions};
+
+const TOKEN: &str = "e2e-admin-token";
+
+fn free_port() -> SocketAddr {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("find a free port");
+    l.local_addr().expect("free port address")
+}
+
+/// Secrets in files next to the config, as an operator would keep them.
+fn write_config(dir: &Path, sandbox: SocketAddr) -> PathBuf {
+    for (name, value) in [
+        ("tb-secret", "tb-app-secret-123"),
+        ("tb-session", "tb-session-abc"),
+        ("tb-refresh", "tb-refresh-abc"),
+        ("pdd-secret", "pdd-client-secret-456"),
+        ("pdd-token", "pdd-token-abc"),
+        ("pdd-refresh", "pdd-refresh-abc"),
+        ("dy-secret", "dy-app-secret-789"),
+        ("dy-token", "dy-token-abc"),
+        ("shopify-secret", "shpss_e2e_secret"),
+        ("shopify-token", "shpat_e2e_token"),
+    ] {
+        std::fs::write(dir.join(name), value).expect("write a secret");
+    }
+    let s = format!("http://{sandbox}");
+    let ws = format!("ws://{sandbox}");
+    let text = format!(
+        r#"
+[[shop]]
+name = "tmall"
+platform = "taobao"
+app_key = "12345678"
+shop_id = "2200000001"
+app_secret = {{ file = "tb-secret" }}
+access_token = {{ file = "tb-session" }}
+refresh_token = {{ file = "tb-refresh" }}
+endpoint = "{s}/taobao"
+push_endpoint = "{ws}/taobao/tmc"
+timeout_ms = 1000
+
+[[shop]]
+name = "pdd"
+platform = "pdd"
+app_key = "pddclient"
+shop_id = "456789"
+app_secret = {{ file = "pdd-secret" }}
+access_token = {{ file = "pdd-token" }}
+refresh_token = {{ file = "pdd-refresh" }}
+endpoint = "{s}/pdd"
+push_endpoint = "{ws}/pdd"
+
+[[shop]]
+name = "douyin"
+platform = "douyin"
+app_key = "dykey"
+shop_id = "4463798"
+app_secret = {{ file = "dy-secret" }}
+access_token = {{ file = "dy-token" }}
+endpoint = "{s}/douyin"
+
+[[shop]]
+name = "us-store"
+platform = "shopify"
+domain = "us-store.myshopify.com"
+app_secret = {{ file = "shopify-secret" }}
+access_token = {{ file = "shopify-token" }}
+endpoint = "{s}/shopify/us-store.myshopify.com"
+"#
+    );
+    let path = dir.join("shopflow.toml");
+    std::fs::write(&path, text).expect("write the config");
+    path
+}
+
+struct Serve {
+    child: Child,
+    base: String,
+    log: PathBuf,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_serve(dir: &Path, config: &Path, addr: SocketAddr) -> Serve {
+    let log = dir.join("serve.log");
+    let child = Command::new(env!("CARGO_BIN_EXE_shopflow"))
+        .arg("serve")
+        .arg("--db")
+        .arg(dir.join("shopflow.db"))
+        .arg("--config")
+        .arg(config)
+        .args(["--listen", &addr.to_string()])
+        .env("SHOPFLOW_ADMIN_TOKEN", TOKEN)
+        .env("SHOPFLOW_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .spawn()
+        .expect("start shopflow serve");
+    Serve {
+        child,
+        base: format!("http://{addr}"),
+        log,
+    }
+}
+
+struct Harness {
+    http: reqwest::Client,
+    serve: Serve,
+    sandbox: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Harness {
+    async fn start() -> Harness {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sandbox_addr = free_port();
+        let serve_addr = free_port();
+        let config_path = write_config(dir.path(), sandbox_addr);
+        let config = shopflow_connectors::Config::load(&config_path).expect("config");
+        let mut options = SandboxOptions::new(config, dir.path().join("sandbox.db"));
+        options.hooks = Some(format!("http://{serve_addr}/hooks"));
+        let sandbox = Sandbox::open(options).expect("open the sandbox");
+        sandbox.set_resend_interval(Duration::from_millis(300));
+        let listener = tokio::net::TcpListener::bind(sandbox_addr)
+            .await
+            .expect("bind the sandbox");
+        tokio::spawn(sandbox.serve(listener));
+        let serve = start_serve(dir.path(), &config_path, serve_addr);
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .expect("client");
+        let h = Harness {
+            http,
+            serve,
+            sandbox: format!("http://{sandbox_addr}"),
+            _dir: dir,
+        };
+        h.until("shopflow serve answers /healthz", || async {
+            h.http
+                .get(format!("{}/healthz", h.serve.base))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+        })
+        .await;
+        for flow in ["taobao-refund", "pdd-return", "order-seen"] {
+            let yaml = std::fs::read_to_string(format!("tests/data/platforms/{flow}.yaml"))
+                .expect("read the flow");
+            let r = h
+                .http
+                .post(format!("{}/api/v1/flows", h.serve.base))
+                .bearer_auth(TOKEN)
+                .body(yaml)
+                .send()
+                .await
+                .expect("deploy");
+            assert!(r.status().is_success(), "deploy {flow}: {}", r.status());
+        }
+        h
+    }
+
+    /// Polls `check` every 50 ms for up to 30 s (things happen in another process).
+    async fn until<F, Fut>(&self, what: &str, check: F)
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = bool>,
+    {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if check().await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let log = std::fs::read_to_string(&self.serve.log).unwrap_or_default();
+        panic!("timed out waiting until {what}; serve log:\n{log}");
+    }
+
+    async fn control(&self, path: &str, body: Value) -> Value {
+        let r = self
+            .http
+            .post(format!("{}/_sandbox/{path}", self.sandbox))
+            .json(&body)
+            .send()
+            .await
+            .expect("sandbox control");
+        let status = r.status();
+        let v: Value = r.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "POST /_sandbox/{path}: {status} {v}");
+        v
+    }
+
+    async fn sandbox_get(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}/_sandbox/{path}", self.sandbox))
+            .send()
+            .await
+            .expect("sandbox read")
+            .json()
+            .await
+            .expect("sandbox JSON")
+    }
+
+    async fn effects(&self, shop: &str) -> Vec<Value> {
+        self.sandbox_get(&format!("effects?shop={shop}")).await["effects"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    async fn runs(&self, flow: &str) -> Vec<Value> {
+        let v: Value = self
+            .http
+            .get(format!("{}/api/v1/runs?flow={flow}", self.serve.base))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .expect("list runs")
+            .json()
+            .await
+            .expect("runs JSON");
+        v["runs"].as_array().cloned().unwrap_or_default()
+    }
+
+    async fn completed(&self, flow: &str, n: usize) -> Vec<Value> {
+        self.until(&format!("{n} runs of {flow} completed"), || async {
+            let runs = self.runs(flow).await;
+            let faulted: Vec<&Value> = runs.iter().filter(|r| r["status"] == "faulted").collect();
+            assert!(faulted.is_empty(), "faulted runs: {faulted:?}");
+            runs.iter().filter(|r| r["status"] == "completed").count() >= n
+        })
+        .await;
+        let mut out = Vec::new();
+        for r in self.runs(flow).await {
+            let id = r["id"].as_str().expect("run id").to_owned();
+            let full: Value = self
+                .http
+                .get(format!("{}/api/v1/runs/{id}", self.serve.base))
+                .bearer_auth(TOKEN)
+                .send()
+                .await
+                .expect("get run")
+                .json()
+                .await
+                .expect("run JSON");
+            out.push(full);
+        }
+        out
+    }
+}
+
+fn count_effects(effects: &[Value], method: &str, target: &str) -> usize {
+    effects
+        .iter()
+        .filter(|e| e["method"] == method && e["target"] == target)
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pushes_start_runs_and_platform_calls_land_exactly_once_under_faults() {
+    let h = Harness::start().await;
+    // A few orders per shop and the shops' return addresses (seeding pushes nothing).
+    h.control("seed", json!({"orders": 5, "seed": 7})).await;
+
+    // Taobao over TMC: three refunds; the first agree answers 502 after taking effect, the
+    // second is held past the client's 1 s timeout after taking effect, and one refund read
+    // is rate-limited.
+    h.control("faults", json!({"shop": "tmall", "method": "taobao.rp.refunds.agree", "kind": "5xx_after", "count": 1})).await;
+    h.control("faults", json!({"shop": "tmall", "method": "taobao.rp.refunds.agree", "kind": "timeout", "count": 1, "hold_ms": 2500})).await;
+    h.control(
+        "faults",
+        json!({"shop": "tmall", "method": "taobao.refund.get", "kind": "rate_limit", "count": 1}),
+    )
+    .await;
+    let mut refunds = Vec::new();
+    for _ in 0..3 {
+        let order = h
+            .control("orders", json!({"shop": "tmall", "status": "paid"}))
+            .await;
+        let order_id = order["order_id"].as_str().expect("order id").to_owned();
+        let refund = h
+            .control("refunds", json!({"shop": "tmall", "order_id": order_id, "kind": "refund", "reason": "不想要了", "amount_fen": 5990}))
+            .await;
+        refunds.push(refund["refund_id"].as_str().expect("refund id").to_owned());
+    }
+    let runs = h.completed("e2e/taobao-refund", 3).await;
+    assert_eq!(
+        runs.len(),
+        3,
+        "one run per refund, none for the trade messages: {runs:?}"
+    );
+    let effects = h.effects("tmall").await;
+    for refund in &refunds {
+        assert_eq!(
+            count_effects(&effects, "taobao.rp.refunds.agree", refund),
+            1,
+            "refund {refund} agreed exactly once: {effects:?}"
+        );
+    }
+
+    // Pinduoduo over its message channel, with the access token expired first: the return is
+    // agreed (default address), the run waits for the buyer's shipment, then refunds.
+    h.control(
+        "faults",
+        json!({"shop": "pdd", "kind": "token_expired", "count": 1}),
+    )
+    .await;
+    let order = h
+        .control("orders", json!({"shop": "pdd", "status": "paid"}))
+        .await;
+    let pdd_order = order["order_id"].as_str().expect("order id").to_owned();
+    let refund = h
+        .control(
+            "refunds",
+            json!({"shop": "pdd", "order_id": pdd_order, "kind": "return", "reason": "尺码不合适"}),
+        )
+        .await;
+    let pdd_refund = refund["refund_id"].as_str().expect("refund id").to_owned();
+    h.until("the PDD return is agreed", || async {
+        count_effects(
+            &h.effects("pdd").await,
+            "pdd.refund.returngoods.agree",
+            &pdd_refund,
+        ) == 1
+    })
+    .await;
+    assert_eq!(
+        count_effects(&h.effects("pdd").await, "pdd.refund.agree", &pdd_refund),
+        0,
+        "no refund before the goods come back"
+    );
+    h.control(&format!("refunds/pdd/{pdd_refund}/buyer_return"), json!({}))
+        .await;
+    h.completed("e2e/pdd-return", 1).await;
+    let effects = h.effects("pdd").await;
+    assert_eq!(
+        count_effects(&effects, "pdd.refund.returngoods.agree", &pdd_refund),
+        1
+    );
+    assert_eq!(count_effects(&effects, "pdd.refund.agree", &pdd_refund), 1);
+
+    // Shopify and Douyin webhooks: each starts one run that reads the order back.
+    let shopify = h
+        .control("orders", json!({"shop": "us-store", "status": "unpaid"}))
+        .await;
+    let douyin = h
+        .control("orders", json!({"shop": "douyin", "status": "unpaid"}))
+        .await;
+    let douyin_id = douyin["order_id"].as_str().expect("order id").to_owned();
+    h.control(&format!("orders/douyin/{douyin_id}/pay"), json!({}))
+        .await;
+    let runs = h.completed("e2e/order-seen", 2).await;
+    let mut seen: Vec<(String, String)> = runs
+        .iter()
+        .map(|r| {
+            (
+                r["output"]["platform"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                r["output"]["order_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            ("douyin".to_owned(), douyin_id.clone()),
+            (
+                "shopify".to_owned(),
+                shopify["order_id"].to_string().trim_matches('"').to_owned()
+            ),
+        ]
+    );
+
+    // Secrets never reach the log.
+    let log = std::fs::read_to_string(&h.serve.log).expect("serve log");
+    for secret in [
+        "tb-app-secret-123",
+        "tb-session-abc",
+        "pdd-client-secret-456",
+        "pdd-token-abc",
+        "dy-token-abc",
+        "shpat_e2e_token",
+        "shpss_e2e_secret",
+    ] {
+        assert!(!log.contains(secret), "`{secret}` in the serve log");
+    }
+    assert!(
+        log.contains("access token refreshed"),
+        "the PDD token was refreshed:\n{log}"
+    );
+}
