@@ -1,5 +1,5 @@
 //! The command-line contract other tools rely on (DESIGN.md): output streams and exit statuses
-//! of `validate`, `run`, `graph`, `explain` and `schema`, run as a user runs them.
+//! of `validate`, `run`, `graph`, `explain`, `schema` and `sign`, run as a user runs them.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -194,4 +194,151 @@ fn run_with_db_keeps_the_runs_in_that_database() {
         .query_row("SELECT count(*) FROM flows", [], |r| r.get(0))
         .expect("count flows");
     assert_eq!(flows, 1, "the same flow deployed twice is one version");
+}
+
+fn shopflow_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_shopflow"))
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .expect("run shopflow")
+}
+
+#[test]
+fn sign_prints_the_expected_signature_with_the_secret_masked() {
+    // DOMAIN.md's official TOP vector.
+    let out = shopflow_env(
+        &[
+            "sign",
+            "--platform",
+            "taobao",
+            "--secret-env",
+            "TOP_SECRET",
+            "app_key=12345678",
+            "fields=num_iid,title,nick,price,num",
+            "format=json",
+            "method=taobao.item.seller.get",
+            "num_iid=11223344",
+            "session=test",
+            "sign_method=md5",
+            "timestamp=2016-01-01 12:00:00",
+            "v=2.0",
+        ],
+        &[("TOP_SECRET", "helloworld")],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("signature: 66987CB115214E59E6EC978214934FB8\n"),
+        "{text}"
+    );
+    assert!(text.contains("signed string: ***app_key12345678"), "{text}");
+    assert!(!text.contains("helloworld"), "{text}");
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let body = dir.path().join("webhook.json");
+    std::fs::write(
+        &body,
+        r#"{"id":820982911946154508,"financial_status":"pending"}"#,
+    )
+    .expect("body");
+    let out = shopflow_env(
+        &[
+            "sign",
+            "--platform",
+            "shopify",
+            "--secret-env",
+            "S",
+            "--body",
+            body.to_str().unwrap_or_default(),
+        ],
+        &[("S", "shpss_secret")],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let expected =
+        std::fs::read_to_string("connectors/platforms/tests/vectors/shopify.b64").expect("vector");
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .starts_with(&format!("signature: {}", expected.trim()))
+    );
+
+    // Unusable arguments: exit 2 with the reason.
+    let out = shopflow_env(
+        &["sign", "--platform", "ebay", "--secret-env", "S"],
+        &[("S", "x")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown platform `ebay`"));
+    let out = shopflow_env(
+        &[
+            "sign",
+            "--platform",
+            "taobao",
+            "--secret-env",
+            "NOT_SET_ANYWHERE",
+            "a=b",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("NOT_SET_ANYWHERE"));
+}
+
+#[test]
+fn a_bad_shop_config_stops_serve_and_run_with_the_file_and_the_fix() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("shopflow.toml");
+    std::fs::write(
+        &config,
+        "[[shop]]\nname = \"tmall\"\nplatform = \"taobao\"\napp_key = \"1\"\nshop_id = \"2\"\n\
+         app_secret = { env = \"SHOPFLOW_TEST_UNSET_SECRET\" }\naccess_token = { file = \"token\" }\n",
+    )
+    .expect("config");
+    let db = dir.path().join("s.db");
+    let out = shopflow(&[
+        "serve",
+        "--db",
+        db.to_str().unwrap_or_default(),
+        "--listen",
+        "127.0.0.1:0",
+        "--config",
+        config.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "shop `tmall`: `app_secret`: environment variable SHOPFLOW_TEST_UNSET_SECRET is not set"
+        ),
+        "{err}"
+    );
+    let flow = data("ok.yaml");
+    let out = shopflow(&[
+        "run",
+        flow.to_str().unwrap_or_default(),
+        "--config",
+        config.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn the_shipped_sandbox_config_loads() {
+    let out = shopflow(&[
+        "run",
+        data("ok.yaml").to_str().unwrap_or_default(),
+        "--config",
+        "workflows/sandbox/shopflow.toml",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

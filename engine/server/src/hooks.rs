@@ -143,12 +143,12 @@ async fn store(engine: &Engine, m: &PushMessage) -> Result<bool, String> {
         Ok(p) => {
             let fresh = matches!(p.inserted, EventInsert::Inserted { .. });
             engine.count_intake(source, if fresh { "accepted" } else { "duplicate" });
-            tracing::info!(platform = source, shop = %m.shop, message = %m.message_id, r#type = %m.event_type(), started = p.started.len(), duplicate = !fresh, "push message stored");
+            tracing::info!(platform = source, shop = %m.shop, message_id = %m.message_id, r#type = %m.event_type(), started = p.started.len(), duplicate = !fresh, "push message stored");
             Ok(fresh)
         }
         Err(e) => {
             engine.count_intake(source, "not_stored");
-            tracing::warn!(platform = source, shop = %m.shop, message = %m.message_id, error = %e, "push message not stored");
+            tracing::warn!(platform = source, shop = %m.shop, message_id = %m.message_id, error = %e, "push message not stored");
             Err(e.to_string())
         }
     }

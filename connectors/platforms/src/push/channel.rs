@@ -86,6 +86,7 @@ async fn session(
                 protocol.name()
             )
         })?;
+    tracing::info!(shop = %shop.name, channel = protocol.name(), "push channel connected");
     let (mut tx, mut rx) = ws.split();
     let mut beat = tokio::time::interval(HEARTBEAT);
     beat.tick().await;
@@ -114,10 +115,10 @@ async fn session(
                         let id = message.message_id.clone();
                         match sink(*message).await {
                             Ok(()) => tx.send(Message::text(ack)).await.map_err(|e| format!("ack failed: {e}"))?,
-                            Err(e) => tracing::warn!(shop = %shop.name, message = %id, error = %e, "push message not stored; not acknowledged, the platform sends it again"),
+                            Err(e) => tracing::warn!(shop = %shop.name, message_id = %id, error = %e, "push message not stored; not acknowledged, the platform sends it again"),
                         }
                     }
-                    Frame::Accepted => tracing::info!(shop = %shop.name, channel = protocol.name(), "push channel connected"),
+                    Frame::Accepted => tracing::info!(shop = %shop.name, channel = protocol.name(), "push channel accepted the connection"),
                     Frame::Refused(reason) => return Err(format!("the server refused the connection: {reason}")),
                     Frame::Unusable(why) => tracing::warn!(shop = %shop.name, channel = protocol.name(), %why, "push message ignored"),
                     Frame::Other => {}
