@@ -27,6 +27,8 @@ fn write_config(dir: &Path, sandbox: SocketAddr) -> PathBuf {
         ("tb-session", "tb-session-abc"),
         ("tb-refresh", "tb-refresh-abc"),
         ("pdd-secret", "pdd-client-secret-456"),
+        ("jd-secret", "jd-app-secret-321"),
+        ("jd-token", "jd-token-abc"),
         ("pdd-token", "pdd-token-abc"),
         ("pdd-refresh", "pdd-refresh-abc"),
         ("dy-secret", "dy-app-secret-789"),
@@ -62,6 +64,14 @@ access_token = {{ file = "pdd-token" }}
 refresh_token = {{ file = "pdd-refresh" }}
 endpoint = "{s}/pdd"
 push_endpoint = "{ws}/pdd"
+
+[[shop]]
+name = "jd"
+platform = "jd"
+app_key = "JDKEY"
+app_secret = {{ file = "jd-secret" }}
+access_token = {{ file = "jd-token" }}
+endpoint = "{s}/jd"
 
 [[shop]]
 name = "douyin"
@@ -154,15 +164,16 @@ impl Harness {
             sandbox: format!("http://{sandbox_addr}"),
             _dir: dir,
         };
-        h.until("shopflow serve answers /healthz", || async {
-            h.http
-                .get(format!("{}/healthz", h.serve.base))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success())
-        })
-        .await;
-        for flow in ["taobao-refund", "pdd-return", "order-seen"] {
+        h.wait_healthy().await;
+        for flow in [
+            "taobao-refund",
+            "pdd-return",
+            "order-seen",
+            "api-refund",
+            "api-unpaid",
+            "api-message",
+            "api-invoice",
+        ] {
             let yaml = std::fs::read_to_string(format!("tests/data/platforms/{flow}.yaml"))
                 .expect("read the flow");
             let r = h
@@ -225,6 +236,57 @@ impl Harness {
             .as_array()
             .cloned()
             .unwrap_or_default()
+    }
+
+    async fn wait_healthy(&self) {
+        self.until("shopflow serve answers /healthz", || async {
+            self.http
+                .get(format!("{}/healthz", self.serve.base))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+        })
+        .await;
+    }
+
+    /// Starts a run through the REST API and waits for its end.
+    async fn run(&self, flow: &str, input: Value) -> Value {
+        let started: Value = self
+            .http
+            .post(format!("{}/api/v1/runs", self.serve.base))
+            .bearer_auth(TOKEN)
+            .json(&json!({"flow": flow, "input": input}))
+            .send()
+            .await
+            .expect("start a run")
+            .json()
+            .await
+            .expect("run id");
+        let id = started["id"].as_str().expect("run id").to_owned();
+        let url = format!("{}/api/v1/runs/{id}", self.serve.base);
+        let ended = std::sync::Mutex::new(Value::Null);
+        self.until(&format!("run {id} of {flow} ended"), || async {
+            let v: Value = self
+                .http
+                .get(&url)
+                .bearer_auth(TOKEN)
+                .send()
+                .await
+                .expect("get run")
+                .json()
+                .await
+                .expect("run JSON");
+            let done = matches!(
+                v["status"].as_str(),
+                Some("completed" | "faulted" | "cancelled")
+            );
+            if done {
+                *ended.lock().expect("lock") = v;
+            }
+            done
+        })
+        .await;
+        ended.into_inner().expect("lock")
     }
 
     async fn runs(&self, flow: &str) -> Vec<Value> {
@@ -294,7 +356,7 @@ async fn pushes_start_runs_and_platform_calls_land_exactly_once_under_faults() {
     let mut refunds = Vec::new();
     for _ in 0..3 {
         let order = h
-            .control("orders", json!({"shop": "tmall", "status": "paid"}))
+            .control("orders", json!({"shop": "tmall", "status": "paid", "items": [{"title": "真丝围巾", "quantity": 1, "price_fen": 12900}]}))
             .await;
         let order_id = order["order_id"].as_str().expect("order id").to_owned();
         let refund = h
@@ -325,7 +387,7 @@ async fn pushes_start_runs_and_platform_calls_land_exactly_once_under_faults() {
     )
     .await;
     let order = h
-        .control("orders", json!({"shop": "pdd", "status": "paid"}))
+        .control("orders", json!({"shop": "pdd", "status": "paid", "items": [{"title": "纯棉T恤", "quantity": 2, "price_fen": 4900}]}))
         .await;
     let pdd_order = order["order_id"].as_str().expect("order id").to_owned();
     let refund = h
@@ -413,4 +475,223 @@ async fn pushes_start_runs_and_platform_calls_land_exactly_once_under_faults() {
         log.contains("access token refreshed"),
         "the PDD token was refreshed:\n{log}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_platform_operation_reaches_the_sandbox_once() {
+    let h = Harness::start().await;
+    h.control("seed", json!({"orders": 30, "seed": 11})).await;
+
+    // Refund agree on JD, Douyin and Shopify, each answered 502 once after taking effect.
+    for (shop, method) in [
+        ("jd", "jingdong.pop.afs.soa.refundapply.replyRefund"),
+        ("douyin", "afterSale.operate"),
+        ("us-store", "refunds.json"),
+    ] {
+        h.control(
+            "faults",
+            json!({"shop": shop, "method": method, "kind": "5xx_after", "count": 1}),
+        )
+        .await;
+        let items = json!([{"title": "羊毛围巾", "quantity": 1, "price_fen": 9900}]);
+        let order = h
+            .control(
+                "orders",
+                json!({"shop": shop, "status": "paid", "items": items}),
+            )
+            .await;
+        let order_id = order["order_id"].to_string().trim_matches('"').to_owned();
+        // Shopify has no refund requests to agree to: the order itself is refunded.
+        let refund_id = if shop == "us-store" {
+            order_id.clone()
+        } else {
+            let refund = h
+                .control("refunds", json!({"shop": shop, "order_id": order_id, "kind": "refund", "reason": "七天无理由", "amount_fen": 1990}))
+                .await;
+            refund["refund_id"].to_string().trim_matches('"').to_owned()
+        };
+        let run = h
+            .run("e2e/api-refund", json!({"shop": shop, "refund_id": refund_id, "order_id": order_id, "amount": "19.90"}))
+            .await;
+        assert_eq!(run["status"], "completed", "{shop}: {run}");
+        let target = if shop == "us-store" {
+            &order_id
+        } else {
+            &refund_id
+        };
+        let effects = h.effects(shop).await;
+        let applied = effects
+            .iter()
+            .filter(|e| {
+                e["method"].as_str().is_some_and(|m| m.contains(method)) && &e["target"] == target
+            })
+            .count();
+        assert_eq!(applied, 1, "{shop}: one refund for {target}: {effects:?}");
+    }
+
+    // Unpaid orders where the platform can list them; a clear error where it cannot.
+    for shop in ["tmall", "douyin", "us-store"] {
+        let run = h.run("e2e/api-unpaid", json!({"shop": shop})).await;
+        assert_eq!(run["status"], "completed", "{shop}: {run}");
+        let orders = run["output"]["orders"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert!(!orders.is_empty(), "{shop} has seeded unpaid orders: {run}");
+        assert!(
+            orders.iter().all(|o| o["status"] == "unpaid"),
+            "{shop}: {orders:?}"
+        );
+        if shop != "us-store" {
+            assert!(
+                orders.iter().all(|o| o["auto_close_at"].is_string()),
+                "{shop}: {orders:?}"
+            );
+        }
+    }
+    for shop in ["pdd", "jd"] {
+        let run = h.run("e2e/api-unpaid", json!({"shop": shop})).await;
+        assert_eq!(run["status"], "faulted", "{shop}: {run}");
+        assert_eq!(run["error"]["status"], 400, "{shop}: {run}");
+        assert!(
+            run["error"]["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("retrying will not help"),
+            "{run}"
+        );
+    }
+
+    // A buyer message and an invoice on Pinduoduo, and an invoice on Taobao; the message is
+    // answered 502 once after it was sent.
+    h.control("faults", json!({"shop": "pdd", "method": "pdd.open.msg.service.send.msg", "kind": "5xx_after", "count": 1})).await;
+    let order = h
+        .control("orders", json!({"shop": "pdd", "status": "paid", "items": [{"title": "纯棉T恤", "quantity": 2, "price_fen": 4900}]}))
+        .await;
+    let pdd_order = order["order_id"].as_str().expect("order id").to_owned();
+    let run = h
+        .run(
+            "e2e/api-message",
+            json!({"shop": "pdd", "order_id": pdd_order}),
+        )
+        .await;
+    assert_eq!(run["status"], "completed", "{run}");
+    let run = h
+        .run(
+            "e2e/api-invoice",
+            json!({"shop": "pdd", "order_id": pdd_order}),
+        )
+        .await;
+    assert_eq!(run["status"], "completed", "{run}");
+    let effects = h.effects("pdd").await;
+    assert_eq!(
+        count_effects(&effects, "pdd.open.msg.service.send.msg", &pdd_order),
+        1,
+        "{effects:?}"
+    );
+    assert_eq!(
+        count_effects(&effects, "pdd.invoice.detail.upload", &pdd_order),
+        1,
+        "{effects:?}"
+    );
+    let order = h
+        .control("orders", json!({"shop": "tmall", "status": "paid", "items": [{"title": "真丝围巾", "quantity": 1, "price_fen": 12900}]}))
+        .await;
+    let tb_order = order["order_id"].as_str().expect("order id").to_owned();
+    let run = h
+        .run(
+            "e2e/api-invoice",
+            json!({"shop": "tmall", "order_id": tb_order}),
+        )
+        .await;
+    assert_eq!(run["status"], "completed", "{run}");
+    assert_eq!(
+        count_effects(
+            &h.effects("tmall").await,
+            "alibaba.einvoice.detail.upload",
+            &tb_order
+        ),
+        1
+    );
+    // Taobao has no buyer-message API: a configuration error, not a retry.
+    let run = h
+        .run(
+            "e2e/api-message",
+            json!({"shop": "tmall", "order_id": tb_order}),
+        )
+        .await;
+    assert_eq!(run["status"], "faulted", "{run}");
+    assert!(
+        run["error"]["type"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("/configuration"),
+        "{run}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_pushed_while_serve_is_down_arrive_after_a_restart() {
+    let mut h = Harness::start().await;
+    h.control("seed", json!({"orders": 3, "seed": 3})).await;
+    let dir = h._dir.path().to_owned();
+    let addr: SocketAddr = h
+        .serve
+        .base
+        .trim_start_matches("http://")
+        .parse()
+        .expect("serve address");
+    // SIGKILL: nothing is acknowledged or answered from now on.
+    let _ = h.serve.child.kill();
+    let _ = h.serve.child.wait();
+    let mut refunds = Vec::new();
+    for shop in ["tmall", "pdd"] {
+        let order = h
+            .control("orders", json!({"shop": shop, "status": "paid", "items": [{"title": "真丝围巾", "quantity": 1, "price_fen": 12900}]}))
+            .await;
+        let order_id = order["order_id"].as_str().expect("order id").to_owned();
+        let kind = if shop == "pdd" { "return" } else { "refund" };
+        let refund = h
+            .control("refunds", json!({"shop": shop, "order_id": order_id, "kind": kind, "reason": "质量问题", "amount_fen": 2990}))
+            .await;
+        refunds.push((
+            shop,
+            refund["refund_id"].as_str().expect("refund id").to_owned(),
+        ));
+    }
+    let shopify = h
+        .control("orders", json!({"shop": "us-store", "status": "unpaid"}))
+        .await;
+    h.serve = start_serve(&dir, &dir.join("shopflow.toml"), addr);
+    h.wait_healthy().await;
+    h.completed("e2e/taobao-refund", 1).await;
+    h.until("the PDD return is agreed after the restart", || async {
+        count_effects(
+            &h.effects("pdd").await,
+            "pdd.refund.returngoods.agree",
+            &refunds[1].1,
+        ) == 1
+    })
+    .await;
+    let runs = h.completed("e2e/order-seen", 1).await;
+    assert_eq!(
+        runs[0]["output"]["order_id"].to_string().trim_matches('"'),
+        shopify["order_id"].to_string().trim_matches('"')
+    );
+    assert_eq!(
+        count_effects(
+            &h.effects("tmall").await,
+            "taobao.rp.refunds.agree",
+            &refunds[0].1
+        ),
+        1
+    );
+    h.until("every push is delivered or acknowledged", || async {
+        let pushes = h.sandbox_get("pushes").await;
+        pushes["pushes"].as_array().is_some_and(|p| {
+            p.iter()
+                .all(|p| p["state"] == "delivered" || p["state"] == "acked")
+        })
+    })
+    .await;
 }
