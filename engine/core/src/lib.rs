@@ -15,6 +15,6 @@ pub mod step;
 pub use durable::{CallRequest, CloudEvent, Durable, EventMatcher, FlowRef, TaskEvent, TaskStatus};
 pub use error::{ErrorKind, WorkflowError};
 pub use function::{CallContext, Function, FunctionRegistry};
-pub use interpreter::{Limits, RunOptions, event_matches, run_workflow};
+pub use interpreter::{Limits, RunOptions, attribute_matches, event_matches, run_workflow};
 pub use status::RunStatus;
 pub use step::{StepId, idempotency_key};

@@ -517,3 +517,68 @@ async fn a_long_wait_leaves_memory_and_the_run_comes_back_when_its_timer_is_due(
     tokio::time::sleep(Duration::from_millis(1600)).await;
     assert_eq!(status(&engine.get(&id).expect("get")), RunStatus::Cancelled);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_listened_event_types_stay_in_memory_and_a_later_listener_still_gets_earlier_events() {
+    let dir = TempDir::new().expect("temp dir");
+    let engine = engine(&dir, quiet());
+    let listener = flow(
+        "waits",
+        "1.0.0",
+        "do:\n  - hold:\n      listen:\n        to:\n          one:\n            with:\n              type: shop.paid\n",
+    );
+    engine.deploy(&listener).await.expect("deploy");
+    for (id, ty) in [
+        ("e1", "shop.paid"),
+        ("e2", "shop.viewed"),
+        ("e3", "shop.shipped"),
+    ] {
+        engine
+            .publish(json!({"specversion": "1.0", "id": id, "source": "t", "type": ty}))
+            .await
+            .expect("publish");
+    }
+    let in_memory: Vec<String> = engine
+        .store()
+        .unconsumed_events()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        in_memory,
+        ["e1"],
+        "events no flow listens for stay in the journal only"
+    );
+    assert_eq!(
+        engine
+            .store()
+            .journal()
+            .unconsumed_events()
+            .expect("read")
+            .len(),
+        3,
+        "every event is stored"
+    );
+
+    // A flow deployed later that listens for `shop.shipped` still gets the earlier event.
+    let later = flow(
+        "later",
+        "1.0.0",
+        "do:\n  - hold:\n      listen:\n        to:\n          one:\n            with:\n              type: shop.shipped\n",
+    );
+    engine.deploy(&later).await.expect("deploy later");
+    let id = engine.start("test/later", json!({})).await.expect("start");
+    let view = until(&engine, &id, |v| status(v) == RunStatus::Completed).await;
+    assert_eq!(view.record.status, RunStatus::Completed);
+
+    // After a restart the inbox holds only what deployed flows listen for.
+    drop(engine);
+    let engine = self::engine(&dir, quiet());
+    let ids: Vec<String> = engine
+        .store()
+        .unconsumed_events()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(ids, ["e1"]);
+}

@@ -1,8 +1,8 @@
 //! `listen`: which events match a filter (pure, shared with the backends) and how one, any,
 //! all and until consume them.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use serde_json::{Value, json};
 use shopflow_dsl::model::{Consumption, EventFilter, FilterValue, Listen, ReadMode, Until};
@@ -21,22 +21,10 @@ pub fn event_matches(
     event: &CloudEvent,
     expectations: &BTreeMap<String, Value>,
 ) -> bool {
-    let attrs_ok = filter.with.iter().all(|(name, want)| {
-        let have = event.get(name).unwrap_or(&Value::Null);
-        match want {
-            FilterValue::Value(v) if v == have => true,
-            FilterValue::Value(Value::String(pattern)) => match have {
-                Value::String(s) => regex_lite::Regex::new(&format!("^(?:{pattern})$"))
-                    .is_ok_and(|re| re.is_match(s)),
-                _ => false,
-            },
-            FilterValue::Value(_) => false,
-            FilterValue::Expr(e) => e
-                .expr
-                .eval(have, &shopflow_dsl::expr::Vars::default())
-                .is_ok_and(|v| !matches!(v, Value::Null | Value::Bool(false))),
-        }
-    });
+    let attrs_ok = filter
+        .with
+        .iter()
+        .all(|(name, want)| attribute_matches(want, event.get(name).unwrap_or(&Value::Null)));
     attrs_ok
         && filter
             .correlate
@@ -49,6 +37,44 @@ pub fn event_matches(
                     .eval(event, &shopflow_dsl::expr::Vars::default())
                     .is_ok_and(|v| &v == expected),
             })
+}
+
+/// Whether an event attribute's value `have` passes `want`: equal, or for strings a
+/// whole-string regular expression, or an expression on the value that holds.
+pub fn attribute_matches(want: &FilterValue, have: &Value) -> bool {
+    match want {
+        FilterValue::Value(v) if v == have => true,
+        FilterValue::Value(Value::String(pattern)) => match have {
+            Value::String(s) => whole_string_regex(pattern).is_some_and(|re| re.is_match(s)),
+            _ => false,
+        },
+        FilterValue::Value(_) => false,
+        FilterValue::Expr(e) => e
+            .expr
+            .eval(have, &shopflow_dsl::expr::Vars::default())
+            .is_ok_and(|v| !matches!(v, Value::Null | Value::Bool(false))),
+    }
+}
+
+/// The compiled `^(?:pattern)$`, cached: listeners scan the inbox event by event, and
+/// compiling the same few patterns for every event would dominate that scan.
+fn whole_string_regex(pattern: &str) -> Option<Arc<regex_lite::Regex>> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Option<Arc<regex_lite::Regex>>>>> =
+        OnceLock::new();
+    let cache = CACHE.get_or_init(Mutex::default);
+    let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(re) = cache.get(pattern) {
+        return re.clone();
+    }
+    // Patterns come from deployed flows, so the set is small; the bound only guards memory.
+    if cache.len() >= 4096 {
+        cache.clear();
+    }
+    let re = regex_lite::Regex::new(&format!("^(?:{pattern})$"))
+        .ok()
+        .map(Arc::new);
+    cache.insert(pattern.to_owned(), re.clone());
+    re
 }
 
 /// Correlation values an event carries.

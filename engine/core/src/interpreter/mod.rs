@@ -17,7 +17,7 @@ use crate::durable::{Durable, TaskEvent, TaskStatus};
 use crate::error::{ErrorKind, WorkflowError};
 use crate::step::StepId;
 
-pub use events::event_matches;
+pub use events::{attribute_matches, event_matches};
 
 use eval::{RunVars, Scope, TaskVars, check_schema, datetime_descriptor};
 

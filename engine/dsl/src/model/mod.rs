@@ -4,6 +4,7 @@ mod auth;
 mod call;
 mod data;
 mod events;
+mod interest;
 mod policy;
 mod task;
 
@@ -16,6 +17,7 @@ pub use events::{
     Consumption, Correlation, Emit, EventFilter, FilterValue, Listen, ReadMode,
     SubscriptionIterator, Until,
 };
+pub use interest::{ListenedTypes, listened_types};
 pub use policy::{
     Backoff, DurationValue, ErrorDef, ErrorFilter, ErrorRef, Jitter, RetryLimit, RetryPolicy,
     RetryRef, Timeout, TimeoutRef,

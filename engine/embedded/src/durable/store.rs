@@ -7,7 +7,8 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use shopflow_core::CloudEvent;
+use shopflow_core::{CloudEvent, attribute_matches};
+use shopflow_dsl::model::{FilterValue, ListenedTypes};
 use tokio::sync::Notify;
 
 use crate::journal::{Error, EventInsert, Journal, NewEvent, Options};
@@ -26,8 +27,10 @@ struct Inboxed {
 #[derive(Debug)]
 pub struct Store {
     journal: Journal,
-    /// Unconsumed events by inbox order.
+    /// Unconsumed events by inbox order, of the types some deployed `listen` can consume.
     inbox: Mutex<BTreeMap<i64, Inboxed>>,
+    /// The event types kept in the inbox (any until the engine says otherwise).
+    interest: Mutex<ListenedTypes>,
     arrived: Notify,
     gate: Gate,
 }
@@ -46,6 +49,7 @@ impl Store {
         Ok(Store {
             journal,
             inbox: Mutex::new(inbox),
+            interest: Mutex::new(ListenedTypes::Any),
             arrived: Notify::new(),
             gate: Gate::default(),
         })
@@ -64,7 +68,9 @@ impl Store {
     /// Stores an event in the inbox (durable when this returns) and wakes the listeners.
     pub async fn publish(&self, event: &NewEvent) -> Result<EventInsert, Error> {
         let inserted = self.journal.insert_event(event).await?;
-        if let EventInsert::Inserted { seq } = inserted {
+        if let EventInsert::Inserted { seq } = inserted
+            && self.interested(&event.body)
+        {
             self.inbox().insert(
                 seq,
                 Inboxed {
@@ -77,7 +83,48 @@ impl Store {
         Ok(inserted)
     }
 
-    /// Unconsumed events, oldest first.
+    /// Keeps in memory only events a deployed `listen` can consume; the others stay in the
+    /// journal alone (they still start runs through `schedule.on`, which sees every event as
+    /// it is published). Widening the interest loads, from the journal, the unconsumed events
+    /// of the newly listened types: those were never in memory, so no run can have claimed them.
+    pub fn set_interest(&self, interest: ListenedTypes) -> Result<(), Error> {
+        let old = std::mem::replace(&mut *self.interest_guard(), interest.clone());
+        self.inbox()
+            .retain(|_, i| matches_interest(&interest, &i.event));
+        let widened = match (&old, &interest) {
+            (ListenedTypes::Any, _) => false,
+            (ListenedTypes::Only(_), ListenedTypes::Any) => true,
+            (ListenedTypes::Only(before), ListenedTypes::Only(now)) => now
+                .iter()
+                .any(|t| !before.iter().any(|b| type_text(b) == type_text(t))),
+        };
+        if widened {
+            let missing: Vec<(i64, Inboxed)> = self
+                .journal
+                .unconsumed_events()?
+                .into_iter()
+                .filter(|(_, event, _)| {
+                    matches_interest(&interest, event) && !matches_interest(&old, event)
+                })
+                .map(|(seq, event, received_ms)| (seq, Inboxed { event, received_ms }))
+                .collect();
+            if !missing.is_empty() {
+                self.inbox().extend(missing);
+                self.arrived.notify_waiters();
+            }
+        }
+        Ok(())
+    }
+
+    fn interested(&self, event: &CloudEvent) -> bool {
+        matches_interest(&self.interest_guard(), event)
+    }
+
+    fn interest_guard(&self) -> MutexGuard<'_, ListenedTypes> {
+        self.interest.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Unconsumed events in memory, oldest first.
     pub fn unconsumed_events(&self) -> Vec<CloudEvent> {
         self.inbox().values().map(|i| i.event.clone()).collect()
     }
@@ -167,6 +214,24 @@ impl Gate {
                 return;
             }
             changed.await;
+        }
+    }
+}
+
+fn type_text(f: &FilterValue) -> Option<&str> {
+    match f {
+        FilterValue::Value(serde_json::Value::String(s)) => Some(s),
+        _ => None,
+    }
+}
+
+/// Whether `event`'s type is one `interest` keeps.
+fn matches_interest(interest: &ListenedTypes, event: &CloudEvent) -> bool {
+    match interest {
+        ListenedTypes::Any => true,
+        ListenedTypes::Only(types) => {
+            let ty = event.get("type").unwrap_or(&serde_json::Value::Null);
+            types.iter().any(|t| attribute_matches(t, ty))
         }
     }
 }

@@ -224,6 +224,15 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// The event types some deployed flow version can `listen` for.
+fn listened_types(catalog: &FlowCatalog) -> shopflow_dsl::model::ListenedTypes {
+    let mut all = shopflow_dsl::model::ListenedTypes::Only(Vec::new());
+    for wf in catalog.all() {
+        all.merge(shopflow_dsl::model::listened_types(&wf));
+    }
+    all
+}
+
 /// First wait before driving a run stopped by a journal failure again; doubles to the cap.
 const RETRY_FIRST: Duration = Duration::from_millis(200);
 const RETRY_CAP: Duration = Duration::from_secs(10);
@@ -249,6 +258,7 @@ impl Engine {
                 ),
             }
         }
+        store.set_interest(listened_types(&catalog))?;
         let metrics = Arc::new(EngineMetrics::new(store.journal(), options.sample_timers));
         Ok(Engine {
             inner: Arc::new(Inner {
@@ -349,6 +359,9 @@ impl Engine {
         let schedule = flows::schedule_kind(&wf);
         if inserted == FlowInsert::Inserted {
             self.inner.catalog.add(Arc::new(wf));
+            self.inner
+                .store
+                .set_interest(listened_types(&self.inner.catalog))?;
             tracing::info!(%flow, %version, "flow deployed");
         }
         let latest = self.inner.catalog.latest().iter().any(|l| {
