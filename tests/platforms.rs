@@ -471,6 +471,33 @@ async fn pushes_start_runs_and_platform_calls_land_exactly_once_under_faults() {
     ] {
         assert!(!log.contains(secret), "`{secret}` in the serve log");
     }
+    // Nor the journal, nor the buyers' phone numbers (orders were read back, masked).
+    let mut journal = Vec::new();
+    for file in ["shopflow.db", "shopflow.db-wal"] {
+        if let Ok(bytes) = std::fs::read(h._dir.path().join(file)) {
+            journal.extend(bytes);
+        }
+    }
+    let journal = String::from_utf8_lossy(&journal);
+    assert!(journal.contains(&douyin_id), "the journal holds the runs");
+    let phones = [&shopify["receiver_phone"], &douyin["receiver_phone"]];
+    assert!(
+        phones
+            .iter()
+            .all(|p| p.as_str().is_some_and(|p| p.len() >= 7)),
+        "the sandbox gave full phone numbers: {phones:?}"
+    );
+    for secret in [
+        "tb-app-secret-123",
+        "tb-session-abc",
+        "pdd-token-abc",
+        "shpat_e2e_token",
+    ]
+    .into_iter()
+    .chain(phones.iter().filter_map(|p| p.as_str()))
+    {
+        assert!(!journal.contains(secret), "`{secret}` in the journal");
+    }
     assert!(
         log.contains("access token refreshed"),
         "the PDD token was refreshed:\n{log}"
