@@ -4,13 +4,11 @@
 use serde_json::{Value, json};
 
 use super::operation::Operation;
+use super::shape::{self, AddressFields, ItemFields};
 use super::wire::{self, Body, Request, Response, text, to_json, unix_to_rfc3339};
 use crate::config::Shop;
 use crate::error::Error;
-use crate::model::{
-    Order, OrderItem, OrderStatus, Receiver, Refund, RefundKind, RefundStatus, ReturnAddress,
-    mask_name, mask_phone, region,
-};
+use crate::model::{Order, OrderStatus, Refund, RefundKind, RefundStatus};
 use crate::money::{fen, format_fen};
 use crate::sign::{SignMethod, douyin};
 
@@ -176,32 +174,16 @@ pub fn parse(shop: &Shop, op: &Operation, resp: &Response) -> Result<Value, Erro
                 })?;
             to_json(&refund(shop, a))
         }
-        Operation::ReturnAddresses => {
-            let list = d
-                .get("address_list")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            let addrs: Vec<ReturnAddress> = list
-                .iter()
-                .map(|a| ReturnAddress {
-                    id: text(a.get("address_id")),
-                    contact: text(a.get("receiver_name")),
-                    phone: text(a.get("receiver_tel")),
-                    address: region(&[
-                        &text(a.get("province_name")),
-                        &text(a.get("city_name")),
-                        &text(a.get("town_name")),
-                        &text(a.get("detail")),
-                    ]),
-                    default: a
-                        .get("is_default")
-                        .and_then(|v| v.as_bool().or(v.as_i64().map(|i| i == 1)))
-                        .unwrap_or(false),
-                })
-                .collect();
-            Ok(json!({"addresses": addrs}))
-        }
+        Operation::ReturnAddresses => Ok(shape::addresses(
+            d.get("address_list"),
+            &AddressFields {
+                id: "address_id",
+                contact: "receiver_name",
+                phone: "receiver_tel",
+                parts: ["province_name", "city_name", "town_name", "detail"],
+                default: "is_default",
+            },
+        )),
         Operation::RefreshToken { .. } => Ok(d),
         _ => {
             let failed = d.get("items").and_then(Value::as_array).and_then(|items| {
@@ -219,6 +201,14 @@ pub fn parse(shop: &Shop, op: &Operation, resp: &Response) -> Result<Value, Erro
         }
     }
 }
+
+const ITEM: ItemFields = ItemFields {
+    title: "product_name",
+    quantity: "item_num",
+    price: "origin_amount",
+    price_in_fen: true,
+    sku: "code",
+};
 
 fn order(shop: &Shop, o: &Value) -> Order {
     let status = match wire::int(o.get("order_status")) {
@@ -244,29 +234,16 @@ fn order(shop: &Shop, o: &Value) -> Order {
         auto_close_at: wire::int(o.get("order_expire_time"))
             .and_then(unix_to_rfc3339)
             .filter(|_| status == OrderStatus::Unpaid),
-        items: o
-            .get("sku_order_list")
-            .and_then(Value::as_array)
-            .map(|l| {
-                l.iter()
-                    .map(|i| OrderItem {
-                        title: text(i.get("product_name")),
-                        quantity: wire::int(i.get("item_num")).unwrap_or(1),
-                        price: format_fen(i.get("origin_amount").and_then(fen).unwrap_or(0)),
-                        sku: wire::non_empty(text(i.get("code"))),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        receiver: (!name.is_empty()).then(|| Receiver {
-            name: mask_name(&name),
-            phone: mask_phone(&text(o.get("mask_post_tel"))),
-            region: region(&[
-                &text(addr.pointer("/province/name")),
-                &text(addr.pointer("/city/name")),
-                &text(addr.pointer("/town/name")),
-            ]),
-        }),
+        items: shape::items(o.get("sku_order_list"), &ITEM),
+        receiver: shape::receiver(
+            &name,
+            &text(o.get("mask_post_tel")),
+            &[
+                text(addr.pointer("/province/name")),
+                text(addr.pointer("/city/name")),
+                text(addr.pointer("/town/name")),
+            ],
+        ),
     }
 }
 

@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::operation::Operation;
+use super::shape::{self, ItemFields};
 use super::wire::{self, Body, Request, Response, gmt8_to_rfc3339, text, to_json};
 use crate::config::Shop;
 use crate::error::Error;
-use crate::model::{Order, OrderItem, OrderStatus, Receiver, mask_name, mask_phone, region};
+use crate::model::{Order, OrderStatus};
 use crate::money::{format_fen, yuan_to_fen};
 use crate::sign::{SignMethod, top};
 
@@ -144,6 +145,14 @@ pub fn parse(shop: &Shop, op: &Operation, resp: &Response) -> Result<Value, Erro
     }
 }
 
+const ITEM: ItemFields = ItemFields {
+    title: "skuName",
+    quantity: "itemTotal",
+    price: "jdPrice",
+    price_in_fen: false,
+    sku: "skuId",
+};
+
 fn order(shop: &Shop, o: &Value) -> Order {
     let status = match text(o.get("orderState")).as_str() {
         "WAIT_SELLER_STOCK_OUT" | "LOCKED" => OrderStatus::Paid,
@@ -166,24 +175,11 @@ fn order(shop: &Shop, o: &Value) -> Order {
         created_at: gmt8_to_rfc3339(&text(o.get("orderStartTime"))),
         paid_at: gmt8_to_rfc3339(&text(o.get("paymentConfirmTime"))),
         auto_close_at: None,
-        items: o
-            .get("itemInfoList")
-            .and_then(Value::as_array)
-            .map(|l| {
-                l.iter()
-                    .map(|i| OrderItem {
-                        title: text(i.get("skuName")),
-                        quantity: wire::int(i.get("itemTotal")).unwrap_or(1),
-                        price: format_fen(i.get("jdPrice").and_then(yuan_to_fen).unwrap_or(0)),
-                        sku: wire::non_empty(text(i.get("skuId"))),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        receiver: (!name.is_empty()).then(|| Receiver {
-            name: mask_name(&name),
-            phone: mask_phone(&text(c.get("mobile"))),
-            region: region(&[&text(c.get("province")), &text(c.get("city"))]),
-        }),
+        items: shape::items(o.get("itemInfoList"), &ITEM),
+        receiver: shape::receiver(
+            &name,
+            &text(c.get("mobile")),
+            &[text(c.get("province")), text(c.get("city"))],
+        ),
     }
 }

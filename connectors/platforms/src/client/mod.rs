@@ -6,6 +6,7 @@ pub mod douyin;
 pub mod jd;
 pub mod operation;
 pub mod pdd;
+pub mod shape;
 pub mod shopify;
 pub mod taobao;
 pub mod wire;

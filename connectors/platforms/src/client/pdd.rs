@@ -5,13 +5,11 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use super::operation::{Operation, PayerKind};
+use super::shape::{self, AddressFields, ItemFields};
 use super::wire::{self, Body, Request, Response, gmt8_to_rfc3339, text, to_json, unix_to_rfc3339};
 use crate::config::Shop;
 use crate::error::Error;
-use crate::model::{
-    Order, OrderItem, OrderStatus, Receiver, Refund, RefundKind, RefundStatus, ReturnAddress,
-    mask_name, mask_phone, region,
-};
+use crate::model::{Order, OrderStatus, Refund, RefundKind, RefundStatus};
 use crate::money::{fen, format_fen, yuan_to_fen};
 use crate::sign::top;
 
@@ -221,29 +219,21 @@ pub fn parse(shop: &Shop, op: &Operation, resp: &Response) -> Result<Value, Erro
             to_json(&order(shop, o))
         }
         Operation::RefundGet { .. } => to_json(&refund(shop, r)),
-        Operation::ReturnAddresses => {
-            let list = r
-                .get("refund_address_list")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            let addrs: Vec<ReturnAddress> = list
-                .iter()
-                .map(|a| ReturnAddress {
-                    id: text(a.get("id")),
-                    contact: text(a.get("refund_name")),
-                    phone: text(a.get("refund_phone")),
-                    address: region(&[
-                        &text(a.get("province_name")),
-                        &text(a.get("city_name")),
-                        &text(a.get("district_name")),
-                        &text(a.get("refund_address")),
-                    ]),
-                    default: a.get("default").and_then(Value::as_bool).unwrap_or(false),
-                })
-                .collect();
-            Ok(json!({"addresses": addrs}))
-        }
+        Operation::ReturnAddresses => Ok(shape::addresses(
+            r.get("refund_address_list"),
+            &AddressFields {
+                id: "id",
+                contact: "refund_name",
+                phone: "refund_phone",
+                parts: [
+                    "province_name",
+                    "city_name",
+                    "district_name",
+                    "refund_address",
+                ],
+                default: "default",
+            },
+        )),
         Operation::RefreshToken { .. } => Ok(r.clone()),
         Operation::InvoiceUpload(_) => Ok(json!({"done": true, "serial_no": r.get("serial_no")})),
         _ => {
@@ -256,6 +246,14 @@ pub fn parse(shop: &Shop, op: &Operation, resp: &Response) -> Result<Value, Erro
         }
     }
 }
+
+const ITEM: ItemFields = ItemFields {
+    title: "goods_name",
+    quantity: "goods_count",
+    price: "goods_price",
+    price_in_fen: false,
+    sku: "outer_id",
+};
 
 fn order(shop: &Shop, o: &Value) -> Order {
     let status = match wire::int(o.get("order_status")) {
@@ -277,29 +275,16 @@ fn order(shop: &Shop, o: &Value) -> Order {
         created_at: gmt8_to_rfc3339(&text(o.get("created_time"))),
         paid_at: gmt8_to_rfc3339(&text(o.get("pay_time"))),
         auto_close_at: None,
-        items: o
-            .get("item_list")
-            .and_then(Value::as_array)
-            .map(|l| {
-                l.iter()
-                    .map(|i| OrderItem {
-                        title: text(i.get("goods_name")),
-                        quantity: wire::int(i.get("goods_count")).unwrap_or(1),
-                        price: format_fen(i.get("goods_price").and_then(yuan_to_fen).unwrap_or(0)),
-                        sku: wire::non_empty(text(i.get("outer_id"))),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        receiver: (!name.is_empty()).then(|| Receiver {
-            name: mask_name(&name),
-            phone: mask_phone(&text(o.get("receiver_phone"))),
-            region: region(&[
-                &text(o.get("province")),
-                &text(o.get("city")),
-                &text(o.get("town")),
-            ]),
-        }),
+        items: shape::items(o.get("item_list"), &ITEM),
+        receiver: shape::receiver(
+            &name,
+            &text(o.get("receiver_phone")),
+            &[
+                text(o.get("province")),
+                text(o.get("city")),
+                text(o.get("town")),
+            ],
+        ),
     }
 }
 

@@ -4,10 +4,11 @@
 use serde_json::{Value, json};
 
 use super::operation::Operation;
+use super::shape::{self, ItemFields};
 use super::wire::{self, Body, Request, Response, rfc3339, text, to_json};
 use crate::config::Shop;
 use crate::error::Error;
-use crate::model::{Order, OrderItem, OrderStatus, Receiver, mask_name, mask_phone, region};
+use crate::model::{Order, OrderStatus};
 use crate::money::{format_fen, yuan_to_fen};
 
 const RETURN_APPROVE: &str = "mutation returnApproveRequest($input: ReturnApproveRequestInput!) { returnApproveRequest(input: $input) { return { id status } userErrors { field message } } }";
@@ -166,6 +167,14 @@ pub fn parse(shop: &Shop, op: &Operation, resp: &Response) -> Result<Value, Erro
     }
 }
 
+const ITEM: ItemFields = ItemFields {
+    title: "title",
+    quantity: "quantity",
+    price: "price",
+    price_in_fen: false,
+    sku: "sku",
+};
+
 fn order(shop: &Shop, o: &Value) -> Order {
     let financial = text(o.get("financial_status"));
     let cancelled = o.get("cancelled_at").is_some_and(|v| !v.is_null());
@@ -195,28 +204,15 @@ fn order(shop: &Shop, o: &Value) -> Order {
         created_at: rfc3339(&text(o.get("created_at"))),
         paid_at: rfc3339(&text(o.get("processed_at"))).filter(|_| status != OrderStatus::Unpaid),
         auto_close_at: None,
-        items: o
-            .get("line_items")
-            .and_then(Value::as_array)
-            .map(|l| {
-                l.iter()
-                    .map(|i| OrderItem {
-                        title: text(i.get("title")),
-                        quantity: wire::int(i.get("quantity")).unwrap_or(1),
-                        price: format_fen(i.get("price").and_then(yuan_to_fen).unwrap_or(0)),
-                        sku: wire::non_empty(text(i.get("sku"))),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        receiver: (!name.is_empty()).then(|| Receiver {
-            name: mask_name(&name),
-            phone: mask_phone(&text(addr.get("phone"))),
-            region: region(&[
-                &text(addr.get("city")),
-                &text(addr.get("province")),
-                &text(addr.get("country")),
-            ]),
-        }),
+        items: shape::items(o.get("line_items"), &ITEM),
+        receiver: shape::receiver(
+            &name,
+            &text(addr.get("phone")),
+            &[
+                text(addr.get("city")),
+                text(addr.get("province")),
+                text(addr.get("country")),
+            ],
+        ),
     }
 }

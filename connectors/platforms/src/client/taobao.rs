@@ -5,13 +5,11 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::operation::{Operation, PayerKind};
+use super::shape::{self, AddressFields, ItemFields};
 use super::wire::{self, Body, Request, Response, gmt8_to_rfc3339, text, to_json};
 use crate::config::Shop;
 use crate::error::Error;
-use crate::model::{
-    Order, OrderItem, OrderStatus, Receiver, Refund, RefundKind, RefundStatus, ReturnAddress,
-    mask_name, mask_phone, region,
-};
+use crate::model::{Order, OrderStatus, Refund, RefundKind, RefundStatus};
 use crate::money::{format_fen, yuan_to_fen};
 use crate::sign::{SignMethod, top};
 
@@ -250,32 +248,16 @@ pub fn parse(shop: &Shop, op: &Operation, resp: &Response) -> Result<Value, Erro
             })?;
             to_json(&refund(shop, f))
         }
-        Operation::ReturnAddresses => {
-            let list = r
-                .pointer("/addresses/address_result")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            let addrs: Vec<ReturnAddress> = list
-                .iter()
-                .map(|a| ReturnAddress {
-                    id: text(a.get("contact_id")),
-                    contact: text(a.get("contact_name")),
-                    phone: text(a.get("mobile_phone")),
-                    address: region(&[
-                        &text(a.get("province")),
-                        &text(a.get("city")),
-                        &text(a.get("country")),
-                        &text(a.get("addr")),
-                    ]),
-                    default: a
-                        .get("cancel_def")
-                        .and_then(Value::as_bool)
-                        .unwrap_or(false),
-                })
-                .collect();
-            Ok(json!({"addresses": addrs}))
-        }
+        Operation::ReturnAddresses => Ok(shape::addresses(
+            r.pointer("/addresses/address_result"),
+            &AddressFields {
+                id: "contact_id",
+                contact: "contact_name",
+                phone: "mobile_phone",
+                parts: ["province", "city", "country", "addr"],
+                default: "cancel_def",
+            },
+        )),
         Operation::RefreshToken { .. } => {
             let raw = text(r.get("token_result"));
             let t: Value = serde_json::from_str(&raw).map_err(|e| Error::Malformed {
@@ -298,6 +280,14 @@ pub fn parse(shop: &Shop, op: &Operation, resp: &Response) -> Result<Value, Erro
     }
 }
 
+const ITEM: ItemFields = ItemFields {
+    title: "title",
+    quantity: "num",
+    price: "price",
+    price_in_fen: false,
+    sku: "outer_sku_id",
+};
+
 fn order(shop: &Shop, t: &Value) -> Order {
     let status = match text(t.get("status")).as_str() {
         "WAIT_BUYER_PAY" | "TRADE_NO_CREATE_PAY" | "PAY_PENDING" => OrderStatus::Unpaid,
@@ -306,21 +296,6 @@ fn order(shop: &Shop, t: &Value) -> Order {
         "TRADE_FINISHED" | "TRADE_BUYER_SIGNED" => OrderStatus::Completed,
         _ => OrderStatus::Closed,
     };
-    let items = t
-        .pointer("/orders/order")
-        .and_then(Value::as_array)
-        .map(|lines| {
-            lines
-                .iter()
-                .map(|o| OrderItem {
-                    title: text(o.get("title")),
-                    quantity: wire::int(o.get("num")).unwrap_or(1),
-                    price: format_fen(o.get("price").and_then(yuan_to_fen).unwrap_or(0)),
-                    sku: wire::non_empty(text(o.get("outer_sku_id"))),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
     let name = text(t.get("receiver_name"));
     Order {
         platform: shop.platform,
@@ -336,16 +311,16 @@ fn order(shop: &Shop, t: &Value) -> Order {
         paid_at: gmt8_to_rfc3339(&text(t.get("pay_time"))),
         auto_close_at: gmt8_to_rfc3339(&text(t.get("timeout_action_time")))
             .filter(|_| status == OrderStatus::Unpaid),
-        items,
-        receiver: (!name.is_empty()).then(|| Receiver {
-            name: mask_name(&name),
-            phone: mask_phone(&text(t.get("receiver_mobile"))),
-            region: region(&[
-                &text(t.get("receiver_state")),
-                &text(t.get("receiver_city")),
-                &text(t.get("receiver_district")),
-            ]),
-        }),
+        items: shape::items(t.pointer("/orders/order"), &ITEM),
+        receiver: shape::receiver(
+            &name,
+            &text(t.get("receiver_mobile")),
+            &[
+                text(t.get("receiver_state")),
+                text(t.get("receiver_city")),
+                text(t.get("receiver_district")),
+            ],
+        ),
     }
 }
 

@@ -1,0 +1,89 @@
+//! The parts of the model every dialect reads the same way, from its own field names: order
+//! lines, the masked receiver and return addresses.
+
+use serde_json::{Value, json};
+
+use super::wire::{int, non_empty, text};
+use crate::model::{OrderItem, Receiver, ReturnAddress, mask_name, mask_phone, region};
+use crate::money::{fen, format_fen, yuan_to_fen};
+
+/// How a platform names the fields of an order line.
+pub struct ItemFields {
+    /// Product title.
+    pub title: &'static str,
+    /// Quantity.
+    pub quantity: &'static str,
+    /// Unit price.
+    pub price: &'static str,
+    /// Whether the price is in fen (otherwise yuan).
+    pub price_in_fen: bool,
+    /// The seller's SKU code.
+    pub sku: &'static str,
+}
+
+/// The order lines in `list` (a JSON array; anything else is no lines).
+pub fn items(list: Option<&Value>, f: &ItemFields) -> Vec<OrderItem> {
+    let Some(lines) = list.and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    lines
+        .iter()
+        .map(|i| {
+            let price = i
+                .get(f.price)
+                .and_then(if f.price_in_fen { fen } else { yuan_to_fen });
+            OrderItem {
+                title: text(i.get(f.title)),
+                quantity: int(i.get(f.quantity)).unwrap_or(1),
+                price: format_fen(price.unwrap_or(0)),
+                sku: non_empty(text(i.get(f.sku))),
+            }
+        })
+        .collect()
+}
+
+/// The receiver, masked; `None` when the platform gave no name.
+pub fn receiver(name: &str, phone: &str, region_parts: &[String]) -> Option<Receiver> {
+    let parts: Vec<&str> = region_parts.iter().map(String::as_str).collect();
+    (!name.is_empty()).then(|| Receiver {
+        name: mask_name(name),
+        phone: mask_phone(phone),
+        region: region(&parts),
+    })
+}
+
+/// How a platform names the fields of a return address.
+pub struct AddressFields {
+    /// The address id.
+    pub id: &'static str,
+    /// Contact name.
+    pub contact: &'static str,
+    /// Contact phone.
+    pub phone: &'static str,
+    /// Province, city, district and street, in that order.
+    pub parts: [&'static str; 4],
+    /// The default flag (a boolean, or 1 for true).
+    pub default: &'static str,
+}
+
+/// `{"addresses": [...]}` from the addresses in `list`.
+pub fn addresses(list: Option<&Value>, f: &AddressFields) -> Value {
+    let list = list.and_then(Value::as_array).cloned().unwrap_or_default();
+    let addrs: Vec<ReturnAddress> = list
+        .iter()
+        .map(|a| {
+            let parts = f.parts.map(|p| text(a.get(p)));
+            ReturnAddress {
+                id: text(a.get(f.id)),
+                contact: text(a.get(f.contact)),
+                phone: text(a.get(f.phone)),
+                address: region(&parts.each_ref().map(String::as_str)),
+                default: a
+                    .get(f.default)
+                    .and_then(|v| v.as_bool().or(v.as_i64().map(|i| i == 1)))
+                    .unwrap_or(false),
+            }
+        })
+        .collect();
+    json!({ "addresses": addrs })
+}
