@@ -123,6 +123,40 @@ enum Command {
         #[arg(long, value_name = "N", default_value_t = 0)]
         seed: usize,
     },
+    /// Label buyer messages: department, sentiment, urgency (Chinese and English).
+    ///
+    /// One TEXT, or --jsonl FILE with one `{"text": …}` per line (one JSON result per line out).
+    Classify {
+        /// The message.
+        #[arg(required_unless_present = "jsonl", conflicts_with = "jsonl")]
+        text: Option<String>,
+        /// A JSON-lines file of `{"text"}` objects (`-` for stdin).
+        #[arg(long, value_name = "FILE")]
+        jsonl: Option<PathBuf>,
+        /// A model written by `shopflow train` (default: the shipped examples).
+        #[arg(long, value_name = "PATH")]
+        model: Option<PathBuf>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Train the ticket classifier on the shipped examples plus corrections; prints its
+    /// accuracy on the held-out set.
+    Train {
+        /// Example files (JSON lines of text, department, sentiment, urgency), e.g. agents'
+        /// corrections (repeatable).
+        #[arg(long = "data", value_name = "FILE")]
+        data: Vec<PathBuf>,
+        /// Train on --data only, without the shipped examples.
+        #[arg(long)]
+        no_shipped: bool,
+        /// Where to write the model (JSON).
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
+        /// Held-out examples to score (default: workflows/data/tickets/test.jsonl).
+        #[arg(long, value_name = "FILE")]
+        test: Option<PathBuf>,
+    },
     /// Print the signature a platform expects, the algorithm and the signed string (secret
     /// masked), to see why a call or a webhook is rejected.
     ///
@@ -257,6 +291,28 @@ fn main() -> ExitCode {
             db,
             hooks,
             seed,
+        }),
+        Command::Classify {
+            text,
+            jsonl,
+            model,
+            json,
+        } => commands::classify::run(&commands::classify::ClassifyArgs {
+            text: text.as_deref(),
+            jsonl: jsonl.as_deref(),
+            model: model.as_deref(),
+            json,
+        }),
+        Command::Train {
+            data,
+            no_shipped,
+            out,
+            test,
+        } => commands::train::run(&commands::train::TrainArgs {
+            data,
+            no_shipped,
+            out,
+            test,
         }),
         Command::Sign {
             platform,

@@ -1,5 +1,6 @@
 //! The command-line contract other tools rely on (DESIGN.md): output streams and exit statuses
-//! of `validate`, `run`, `graph`, `explain`, `schema` and `sign`, run as a user runs them.
+//! of `validate`, `run`, `graph`, `explain`, `schema`, `sign`, `classify` and `train`, run as a
+//! user runs them.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -338,6 +339,131 @@ fn the_shipped_sandbox_config_loads() {
     assert_eq!(
         out.status.code(),
         Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn classify_follows_its_contract() {
+    let out = shopflow(&[
+        "classify",
+        "--json",
+        "快递一个星期了还没到，物流一直不更新，急用！",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = stdout_json(&out);
+    for field in ["department", "sentiment", "urgency", "confidence"] {
+        assert!(v.get(field).is_some(), "{field} missing: {v}");
+    }
+    assert_eq!(v["department"], "logistics", "{v}");
+    let departments = [
+        "logistics",
+        "returns",
+        "invoice",
+        "payment",
+        "product",
+        "complaint",
+        "other",
+    ];
+    let sentiments = [
+        "very_negative",
+        "negative",
+        "neutral",
+        "positive",
+        "very_positive",
+    ];
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = dir.path().join("tickets.jsonl");
+    std::fs::write(
+        &input,
+        "{\"text\": \"I want to return these shoes, they are too small\"}\n{\"text\": \"请帮我开一张公司抬头的增值税发票\"}\n",
+    )
+    .expect("input");
+    let out = shopflow(&["classify", "--jsonl", input.to_str().unwrap_or_default()]);
+    assert_eq!(out.status.code(), Some(0));
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON result per line"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["department"], "returns");
+    assert_eq!(lines[1]["department"], "invoice");
+    for l in &lines {
+        assert!(departments.contains(&l["department"].as_str().unwrap_or_default()));
+        assert!(sentiments.contains(&l["sentiment"].as_str().unwrap_or_default()));
+    }
+    std::fs::write(&input, "not json\n").expect("input");
+    let out = shopflow(&["classify", "--jsonl", input.to_str().unwrap_or_default()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("tickets.jsonl:1: not JSON"));
+}
+
+#[test]
+fn train_writes_a_model_that_classify_uses() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let corrections = dir.path().join("corrections.jsonl");
+    std::fs::write(
+        &corrections,
+        "{\"text\": \"蓝莓到货全烂了\", \"department\": \"complaint\", \"sentiment\": \"very_negative\", \"urgency\": \"high\"}\n",
+    )
+    .expect("corrections");
+    let model = dir.path().join("model.json");
+    let out = shopflow(&[
+        "train",
+        "--data",
+        corrections.to_str().unwrap_or_default(),
+        "--out",
+        model.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = stdout_json(&out);
+    assert_eq!(
+        report["trained_on"].as_u64().map(|n| n > 800),
+        Some(true),
+        "{report}"
+    );
+    assert!(
+        report["evaluation"]["department_accuracy"]
+            .as_f64()
+            .unwrap_or(0.0)
+            > 0.7,
+        "{report}"
+    );
+    let out = shopflow(&[
+        "classify",
+        "--json",
+        "--model",
+        model.to_str().unwrap_or_default(),
+        "hello",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    std::fs::write(
+        &corrections,
+        "{\"text\": \"x\", \"department\": \"shipping\"}\n",
+    )
+    .expect("bad");
+    let out = shopflow(&[
+        "train",
+        "--data",
+        corrections.to_str().unwrap_or_default(),
+        "--out",
+        model.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("corrections.jsonl:1:"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );

@@ -1,6 +1,7 @@
 //! One module per subcommand, plus what they share: reading a flow file and reporting problems.
 
 pub mod bench;
+pub mod classify;
 pub mod explain;
 pub mod graph;
 pub mod run;
@@ -8,6 +9,7 @@ pub mod sandbox;
 pub mod schema;
 pub mod serve;
 pub mod sign;
+pub mod train;
 pub mod validate;
 
 use std::path::Path;
@@ -43,6 +45,7 @@ pub fn registry_for(connectors: Connectors) -> FunctionRegistry {
     let mut registry = FunctionRegistry::with_builtins();
     shopflow_http::register(&mut registry, shopflow_http::HttpConfig::default());
     shopflow_connectors::functions::register(&mut registry, connectors);
+    shopflow_classify::register(&mut registry, None);
     registry
 }
 
