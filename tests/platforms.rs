@@ -173,6 +173,7 @@ impl Harness {
             "api-unpaid",
             "api-message",
             "api-invoice",
+            "api-invoice-requests",
         ] {
             let yaml = std::fs::read_to_string(format!("tests/data/platforms/{flow}.yaml"))
                 .expect("read the flow");
@@ -603,6 +604,27 @@ async fn every_platform_operation_reaches_the_sandbox_once() {
         )
         .await;
     assert_eq!(run["status"], "completed", "{run}");
+    h.control(
+        "invoice-requests",
+        json!({"shop": "pdd", "order_id": pdd_order, "business_type": 1,
+               "payer_name": "杭州示例科技有限公司", "payer_register_no": "91350100M000100Y43"}),
+    )
+    .await;
+    let run = h
+        .run("e2e/api-invoice-requests", json!({"shop": "pdd"}))
+        .await;
+    assert_eq!(run["status"], "completed", "{run}");
+    let requests = run["output"]["requests"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mine: Vec<&Value> = requests
+        .iter()
+        .filter(|r| r["order_id"] == pdd_order.as_str())
+        .collect();
+    assert_eq!(mine.len(), 1, "{requests:?}");
+    assert_eq!(mine[0]["payer_kind"], "company");
+    assert_eq!(mine[0]["payer_tax_id"], "91350100M000100Y43");
     let run = h
         .run(
             "e2e/api-invoice",

@@ -26,9 +26,10 @@ enum Kind {
     ReturnAddresses,
     MessageSend,
     InvoiceUpload,
+    InvoiceRequests,
 }
 
-const ALL: [(&str, Kind, &str); 10] = [
+const ALL: [(&str, Kind, &str); 11] = [
     (
         "platform.order.get",
         Kind::OrderGet,
@@ -78,6 +79,11 @@ const ALL: [(&str, Kind, &str); 10] = [
         "platform.invoice.upload",
         Kind::InvoiceUpload,
         "Uploads an issued e-invoice (PDF) for an order (Taobao, Pinduoduo).",
+    ),
+    (
+        "platform.invoice.requests",
+        Kind::InvoiceRequests,
+        "Lists the invoice requests waiting to be issued (Pinduoduo).",
     ),
 ];
 
@@ -159,7 +165,11 @@ impl Function for PlatformFunction {
         // Reads may be repeated after a crash without harm.
         !matches!(
             self.kind,
-            Kind::OrderGet | Kind::OrdersUnpaid | Kind::RefundGet | Kind::ReturnAddresses
+            Kind::OrderGet
+                | Kind::OrdersUnpaid
+                | Kind::RefundGet
+                | Kind::ReturnAddresses
+                | Kind::InvoiceRequests
         )
     }
 }
@@ -270,6 +280,11 @@ fn operation(kind: Kind, a: &Args) -> Result<Operation, WorkflowError> {
             reason: a.string("reason")?,
         },
         Kind::ReturnAddresses => Operation::ReturnAddresses,
+        Kind::InvoiceRequests => Operation::InvoiceRequests {
+            limit: a
+                .optional_int("limit")?
+                .map_or(50, |l| l.clamp(1, 100) as u32),
+        },
         Kind::MessageSend => Operation::MessageSend {
             order_id: a.string("order_id")?,
             text: a.string("text")?,

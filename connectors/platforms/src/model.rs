@@ -129,6 +129,27 @@ pub struct Refund {
     pub created_at: Option<String>,
 }
 
+/// A buyer's request for an invoice, waiting to be issued.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InvoiceRequest {
+    /// Its platform.
+    pub platform: Platform,
+    /// The shop's name.
+    pub shop: String,
+    /// The order to invoice.
+    pub order_id: String,
+    /// `person` or `company`.
+    pub payer_kind: &'static str,
+    /// The name on the invoice.
+    pub payer_name: String,
+    /// The company's taxpayer id (unified social credit code), when given.
+    pub payer_tax_id: Option<String>,
+    /// The amount to invoice, tax included, decimal string.
+    pub amount: String,
+    /// When the buyer asked (RFC 3339).
+    pub requested_at: Option<String>,
+}
+
 /// A seller's return address (business data, not masked: it goes on the return voucher).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReturnAddress {

@@ -51,7 +51,9 @@ fn method_and_params(op: &Operation, key: &str) -> Result<(&'static str, Value),
             "token.refresh",
             json!({"refresh_token": refresh_token, "grant_type": "refresh_token"}),
         ),
-        Operation::MessageSend { .. } | Operation::InvoiceUpload(_) => {
+        Operation::MessageSend { .. }
+        | Operation::InvoiceUpload(_)
+        | Operation::InvoiceRequests { .. } => {
             return Err(Error::Unsupported {
                 detail: format!("Douyin shop offers no `{}` API to apps", op.name()),
             });

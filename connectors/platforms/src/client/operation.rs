@@ -58,6 +58,11 @@ pub enum Operation {
     },
     /// The shop's return addresses.
     ReturnAddresses,
+    /// Invoice requests waiting for the shop to issue them.
+    InvoiceRequests {
+        /// At most this many.
+        limit: u32,
+    },
     /// Send the buyer of an order a message.
     MessageSend {
         /// The order whose buyer gets it.
@@ -83,6 +88,7 @@ impl Operation {
                 | Operation::UnpaidOrders { .. }
                 | Operation::RefundGet { .. }
                 | Operation::ReturnAddresses
+                | Operation::InvoiceRequests { .. }
         )
     }
 
@@ -97,6 +103,7 @@ impl Operation {
             Operation::ReturnAgree { .. } => "return.agree",
             Operation::ReturnRefuse { .. } => "return.refuse",
             Operation::ReturnAddresses => "return.addresses",
+            Operation::InvoiceRequests { .. } => "invoice.requests",
             Operation::MessageSend { .. } => "message.send",
             Operation::InvoiceUpload(_) => "invoice.upload",
             Operation::RefreshToken { .. } => "token.refresh",

@@ -9,7 +9,7 @@ use super::shape::{self, AddressFields, ItemFields};
 use super::wire::{self, Body, Request, Response, gmt8_to_rfc3339, text, to_json, unix_to_rfc3339};
 use crate::config::Shop;
 use crate::error::Error;
-use crate::model::{Order, OrderStatus, Refund, RefundKind, RefundStatus};
+use crate::model::{InvoiceRequest, Order, OrderStatus, Refund, RefundKind, RefundStatus};
 use crate::money::{fen, format_fen, yuan_to_fen};
 use crate::sign::top;
 
@@ -65,6 +65,14 @@ fn method_and_params(op: &Operation, key: &str) -> Result<(&'static str, Params)
             ],
         ),
         Operation::ReturnAddresses => ("pdd.refund.address.list.get", vec![]),
+        Operation::InvoiceRequests { limit } => (
+            "pdd.invoice.application.query",
+            vec![
+                ("page", "1".into()),
+                ("page_size", (*limit).clamp(1, 100).to_string()),
+                ("status", "0".into()),
+            ],
+        ),
         Operation::MessageSend { order_id, text } => (
             "pdd.open.msg.service.send.msg",
             vec![
@@ -219,6 +227,18 @@ pub fn parse(shop: &Shop, op: &Operation, resp: &Response) -> Result<Value, Erro
             to_json(&order(shop, o))
         }
         Operation::RefundGet { .. } => to_json(&refund(shop, r)),
+        Operation::InvoiceRequests { .. } => {
+            let list = r
+                .get("invoice_application_list")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let requests: Vec<InvoiceRequest> =
+                list.iter().map(|a| invoice_request(shop, a)).collect();
+            Ok(
+                json!({"total": wire::int(r.get("total")).unwrap_or(requests.len() as i64), "requests": requests}),
+            )
+        }
         Operation::ReturnAddresses => Ok(shape::addresses(
             r.get("refund_address_list"),
             &AddressFields {
@@ -285,6 +305,23 @@ fn order(shop: &Shop, o: &Value) -> Order {
                 text(o.get("town")),
             ],
         ),
+    }
+}
+
+fn invoice_request(shop: &Shop, a: &Value) -> InvoiceRequest {
+    InvoiceRequest {
+        platform: shop.platform,
+        shop: shop.name.clone(),
+        order_id: text(a.get("order_sn")),
+        payer_kind: if wire::int(a.get("business_type")) == Some(1) {
+            "company"
+        } else {
+            "person"
+        },
+        payer_name: text(a.get("payer_name")),
+        payer_tax_id: wire::non_empty(text(a.get("payer_register_no"))),
+        amount: format_fen(a.get("invoice_amount").and_then(fen).unwrap_or(0)),
+        requested_at: wire::int(a.get("apply_time")).and_then(unix_to_rfc3339),
     }
 }
 

@@ -84,6 +84,13 @@ fn method_and_params(op: &Operation, key: &str) -> Result<(&'static str, Params)
             "taobao.logistics.address.search",
             vec![("rdef", "cancel_def".into())],
         ),
+        Operation::InvoiceRequests { .. } => {
+            return Err(Error::Unsupported {
+                detail: "listing Taobao invoice requests is not among the APIs shopflow uses \
+                         yet; take the request from the buyer's message or the order"
+                    .into(),
+            });
+        }
         Operation::MessageSend { .. } => {
             return Err(Error::Unsupported {
                 detail: "Taobao offers no buyer-message API to apps; send an SMS instead".into(),

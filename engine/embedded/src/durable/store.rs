@@ -31,6 +31,10 @@ pub struct Store {
     inbox: Mutex<BTreeMap<i64, Inboxed>>,
     /// The event types kept in the inbox (any until the engine says otherwise).
     interest: Mutex<ListenedTypes>,
+    /// Held shared by every publish from its journal write to its inbox decision, and
+    /// exclusively while the interest widens: so the widening's journal read sees no event
+    /// whose publish is still deciding (it could be taken by a listener, then re-added).
+    publishing: tokio::sync::RwLock<()>,
     arrived: Notify,
     gate: Gate,
 }
@@ -50,6 +54,7 @@ impl Store {
             journal,
             inbox: Mutex::new(inbox),
             interest: Mutex::new(ListenedTypes::Any),
+            publishing: tokio::sync::RwLock::new(()),
             arrived: Notify::new(),
             gate: Gate::default(),
         })
@@ -67,6 +72,7 @@ impl Store {
 
     /// Stores an event in the inbox (durable when this returns) and wakes the listeners.
     pub async fn publish(&self, event: &NewEvent) -> Result<EventInsert, Error> {
+        let _deciding = self.publishing.read().await;
         let inserted = self.journal.insert_event(event).await?;
         if let EventInsert::Inserted { seq } = inserted
             && self.interested(&event.body)
@@ -87,7 +93,12 @@ impl Store {
     /// journal alone (they still start runs through `schedule.on`, which sees every event as
     /// it is published). Widening the interest loads, from the journal, the unconsumed events
     /// of the newly listened types: those were never in memory, so no run can have claimed them.
-    pub fn set_interest(&self, interest: ListenedTypes) -> Result<(), Error> {
+    ///
+    /// The interest only grows while the store is open (deployed versions are never removed),
+    /// so an event matching the old interest was in memory when published: it is in the inbox
+    /// still, or a listener took it. Only events that matched nothing before are loaded.
+    pub async fn set_interest(&self, interest: ListenedTypes) -> Result<(), Error> {
+        let _no_publish_deciding = self.publishing.write().await;
         let old = std::mem::replace(&mut *self.interest_guard(), interest.clone());
         self.inbox()
             .retain(|_, i| matches_interest(&interest, &i.event));
@@ -114,6 +125,14 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// Keeps in memory only what `interest` listens for, at open (before any publish):
+    /// everything was loaded, nothing needs loading.
+    pub fn narrow_interest(&self, interest: ListenedTypes) {
+        self.inbox()
+            .retain(|_, i| matches_interest(&interest, &i.event));
+        *self.interest_guard() = interest;
     }
 
     fn interested(&self, event: &CloudEvent) -> bool {

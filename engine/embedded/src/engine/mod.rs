@@ -258,7 +258,7 @@ impl Engine {
                 ),
             }
         }
-        store.set_interest(listened_types(&catalog))?;
+        store.narrow_interest(listened_types(&catalog));
         let metrics = Arc::new(EngineMetrics::new(store.journal(), options.sample_timers));
         Ok(Engine {
             inner: Arc::new(Inner {
@@ -361,7 +361,8 @@ impl Engine {
             self.inner.catalog.add(Arc::new(wf));
             self.inner
                 .store
-                .set_interest(listened_types(&self.inner.catalog))?;
+                .set_interest(listened_types(&self.inner.catalog))
+                .await?;
             tracing::info!(%flow, %version, "flow deployed");
         }
         let latest = self.inner.catalog.latest().iter().any(|l| {
