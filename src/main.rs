@@ -74,6 +74,9 @@ enum Command {
         /// `shopflow.toml` with the shops the `platform.*` functions call.
         #[arg(long, value_name = "PATH")]
         config: Option<PathBuf>,
+        /// A ticket model from `shopflow train` for `ticket.classify` (default: the shipped one).
+        #[arg(long, value_name = "PATH")]
+        ticket_model: Option<PathBuf>,
     },
     /// Serve the REST API on the embedded engine: flows, runs, events, /metrics, /healthz.
     ///
@@ -101,6 +104,9 @@ enum Command {
         /// `/hooks/{platform}`).
         #[arg(long, value_name = "PATH")]
         config: Option<PathBuf>,
+        /// A ticket model from `shopflow train` for `ticket.classify` (default: the shipped one).
+        #[arg(long, value_name = "PATH")]
+        ticket_model: Option<PathBuf>,
     },
     /// Simulate Taobao, JD, Pinduoduo, Douyin and Shopify on loopback for tests and demos.
     ///
@@ -252,6 +258,7 @@ fn main() -> ExitCode {
             flows,
             db,
             config,
+            ticket_model,
         } => {
             init_logging("warn");
             commands::run::run(commands::run::RunArgs {
@@ -262,6 +269,7 @@ fn main() -> ExitCode {
                 flows,
                 db,
                 config,
+                ticket_model,
             })
         }
         Command::Serve {
@@ -271,6 +279,7 @@ fn main() -> ExitCode {
             retention_days,
             max_db_mb,
             config,
+            ticket_model,
         } => commands::serve::run(&commands::serve::ServeArgs {
             db,
             listen,
@@ -278,6 +287,7 @@ fn main() -> ExitCode {
             retention_days,
             max_db_mb,
             config,
+            ticket_model,
         }),
         Command::Sandbox {
             listen,

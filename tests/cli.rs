@@ -449,6 +449,23 @@ fn train_writes_a_model_that_classify_uses() {
         "hello",
     ]);
     assert_eq!(out.status.code(), Some(0));
+    // The same model behind `ticket.classify` in a run.
+    let flow = data("classify.yaml");
+    let out = shopflow(&[
+        "run",
+        flow.to_str().unwrap_or_default(),
+        "--ticket-model",
+        model.to_str().unwrap_or_default(),
+        "--input",
+        r#"{"text": "发票抬头写错了，麻烦重新开一张"}"#,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout_json(&out)["department"], "invoice");
     std::fs::write(
         &corrections,
         "{\"text\": \"x\", \"department\": \"shipping\"}\n",

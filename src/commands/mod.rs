@@ -37,16 +37,28 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
 
 /// Every function this shopflow can run, by name, with no shops configured.
 pub fn registry() -> FunctionRegistry {
-    registry_for(Connectors::new(Config::default(), system_clock()))
+    registry_for(Connectors::new(Config::default(), system_clock()), None)
 }
 
-/// Every function, the `platform.*` ones calling the shops of `connectors`.
-pub fn registry_for(connectors: Connectors) -> FunctionRegistry {
+/// Every function, the `platform.*` ones calling the shops of `connectors`, `ticket.classify`
+/// with `ticket_model` (the shipped model when `None`).
+pub fn registry_for(
+    connectors: Connectors,
+    ticket_model: Option<std::sync::Arc<shopflow_classify::Classifier>>,
+) -> FunctionRegistry {
     let mut registry = FunctionRegistry::with_builtins();
     shopflow_http::register(&mut registry, shopflow_http::HttpConfig::default());
     shopflow_connectors::functions::register(&mut registry, connectors);
-    shopflow_classify::register(&mut registry, None);
+    shopflow_classify::register(&mut registry, ticket_model);
     registry
+}
+
+/// Reads `--ticket-model` (a model from `shopflow train`), if given.
+pub fn load_ticket_model(
+    path: Option<&Path>,
+) -> Result<Option<std::sync::Arc<shopflow_classify::Classifier>>, String> {
+    path.map(|p| shopflow_classify::Classifier::load(p).map(std::sync::Arc::new))
+        .transpose()
 }
 
 /// Reads `--config` (no shops when not given); the error names the file and what is wrong.

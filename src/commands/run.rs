@@ -29,6 +29,8 @@ pub struct RunArgs {
     pub db: Option<PathBuf>,
     /// `shopflow.toml`: shops for the `platform.*` functions.
     pub config: Option<PathBuf>,
+    /// A ticket model from `shopflow train`.
+    pub ticket_model: Option<PathBuf>,
 }
 
 /// Runs the flow; see the module docs for the exit status.
@@ -51,10 +53,17 @@ pub fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(EXIT_INVALID_DEFINITION);
         }
     };
-    let mut functions = crate::commands::registry_for(shopflow_connectors::Connectors::new(
-        config,
-        shopflow_connectors::client::system_clock(),
-    ));
+    let ticket_model = match crate::commands::load_ticket_model(args.ticket_model.as_deref()) {
+        Ok(m) => m,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(EXIT_INVALID_DEFINITION);
+        }
+    };
+    let mut functions = crate::commands::registry_for(
+        shopflow_connectors::Connectors::new(config, shopflow_connectors::client::system_clock()),
+        ticket_model,
+    );
     for mock in &args.mocks {
         let Some((name, json)) = mock.split_once('=') else {
             eprintln!("error: --mock takes NAME=JSON, got `{mock}`");

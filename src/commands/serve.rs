@@ -28,6 +28,8 @@ pub struct ServeArgs {
     pub max_db_mb: Option<u64>,
     /// `shopflow.toml`: shops and their credentials.
     pub config: Option<PathBuf>,
+    /// A ticket model from `shopflow train`.
+    pub ticket_model: Option<PathBuf>,
 }
 
 /// Serves until a shutdown signal; exit 1 when the database or the address cannot be used.
@@ -51,6 +53,7 @@ async fn serve(args: &ServeArgs) -> Result<(), String> {
     let config = load_config(args.config.as_deref())?;
     let shops = config.shops.len();
     let connectors = Connectors::new(config.clone(), system_clock());
+    let ticket_model = crate::commands::load_ticket_model(args.ticket_model.as_deref())?;
     let retention = (args.retention_days > 0)
         .then(|| Duration::from_secs(u64::from(args.retention_days) * 24 * 3600));
     let options = EngineOptions {
@@ -62,8 +65,13 @@ async fn serve(args: &ServeArgs) -> Result<(), String> {
         secrets: Arc::new(|wf: &shopflow_dsl::Workflow| secrets_from_env(&wf.uses.secrets)),
         ..EngineOptions::default()
     };
-    let engine = Engine::open(&args.db, options, registry_for(connectors), builtin_names())
-        .map_err(|e| e.to_string())?;
+    let engine = Engine::open(
+        &args.db,
+        options,
+        registry_for(connectors, ticket_model),
+        builtin_names(),
+    )
+    .map_err(|e| e.to_string())?;
     match std::env::var("SHOPFLOW_ADMIN_TOKEN") {
         Ok(token) if !token.trim().is_empty() => {
             let now = chrono_now_ms();
