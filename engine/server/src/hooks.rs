@@ -6,7 +6,6 @@
 //! with its reason.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Json;
 use axum::body::Body;
@@ -56,9 +55,14 @@ pub async fn receive(
                 Problem::new(
                     StatusCode::NOT_FOUND,
                     "No such hook",
-                    format!(
-                        "{p} pushes through its WebSocket channel, which shopflow connects to itself; there is no webhook to call"
-                    ),
+                    if p == Platform::Jd {
+                        "shopflow takes no JD pushes; poll JD with a `schedule.cron` flow"
+                            .to_owned()
+                    } else {
+                        format!(
+                            "{p} pushes through its WebSocket channel, which shopflow connects to itself; there is no webhook to call"
+                        )
+                    },
                 ),
             );
         }
@@ -209,6 +213,3 @@ pub fn start_channels(engine: &Engine, intake: &Intake) -> Vec<JoinHandle<()>> {
     }
     tasks
 }
-
-/// How long a stale-check window is by default, re-exported for docs and tests.
-pub const DEFAULT_MAX_AGE: Duration = shopflow_connectors::config::DEFAULT_HOOK_MAX_AGE;

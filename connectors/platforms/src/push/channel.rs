@@ -56,10 +56,15 @@ pub async fn run(shops: Vec<Shop>, protocol: impl Protocol, sink: Sink, clock: C
     };
     let mut backoff = Duration::from_millis(500);
     loop {
-        match session(&shops, &protocol, &sink, &clock).await {
+        let mut connected = false;
+        let ended = session(&shops, &protocol, &sink, &clock, &mut connected).await;
+        if connected {
+            // The address and credentials work: start the backoff over.
+            backoff = Duration::from_millis(500);
+        }
+        match ended {
             Ok(()) => {
                 tracing::info!(shop = %shop.name, channel = protocol.name(), "push channel closed; reconnecting");
-                backoff = Duration::from_millis(500);
             }
             Err(e) => {
                 tracing::warn!(shop = %shop.name, channel = protocol.name(), error = %e, retry_in_ms = backoff.as_millis() as u64, "push channel failed");
@@ -75,6 +80,8 @@ async fn session(
     protocol: &impl Protocol,
     sink: &Sink,
     clock: &Clock,
+    // Set once the server accepted the connection, sent a message or answered a heartbeat.
+    connected: &mut bool,
 ) -> Result<(), String> {
     let shop = &shops[0];
     let url = protocol.url(shop, clock())?;
@@ -112,16 +119,21 @@ async fn session(
                 };
                 match protocol.read(shops, &text, clock()) {
                     Frame::Message(message, ack) => {
+                        *connected = true;
                         let id = message.message_id.clone();
                         match sink(*message).await {
                             Ok(()) => tx.send(Message::text(ack)).await.map_err(|e| format!("ack failed: {e}"))?,
                             Err(e) => tracing::warn!(shop = %shop.name, message_id = %id, error = %e, "push message not stored; not acknowledged, the platform sends it again"),
                         }
                     }
-                    Frame::Accepted => tracing::info!(shop = %shop.name, channel = protocol.name(), "push channel accepted the connection"),
+                    Frame::Accepted => {
+                        *connected = true;
+                        tracing::info!(shop = %shop.name, channel = protocol.name(), "push channel accepted the connection");
+                    }
                     Frame::Refused(reason) => return Err(format!("the server refused the connection: {reason}")),
                     Frame::Unusable(why) => tracing::warn!(shop = %shop.name, channel = protocol.name(), %why, "push message ignored"),
-                    Frame::Other => {}
+                    // A heartbeat answer: the server knows us.
+                    Frame::Other => *connected = true,
                 }
             }
         }
