@@ -152,28 +152,16 @@ pub fn parse(shop: &Shop, op: &Operation, resp: &Response) -> Result<Value, Erro
     let d = body.get("data").cloned().unwrap_or(Value::Null);
     match op {
         Operation::OrderGet { .. } => {
-            let o = d.get("shop_order_detail").ok_or_else(|| Error::Malformed {
-                detail: "no `shop_order_detail`".into(),
-            })?;
+            let o = shape::part(&d, "shop_order_detail")?;
             to_json(&order(shop, o))
         }
-        Operation::UnpaidOrders { .. } => {
-            let list = d
-                .get("shop_order_list")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            let orders: Vec<Order> = list.iter().map(|o| order(shop, o)).collect();
-            Ok(
-                json!({"total": wire::int(d.get("total")).unwrap_or(orders.len() as i64), "orders": orders}),
-            )
-        }
+        Operation::UnpaidOrders { .. } => Ok(shape::order_list(
+            d.get("shop_order_list"),
+            wire::int(d.get("total")),
+            |o| order(shop, o),
+        )),
         Operation::RefundGet { .. } => {
-            let a = d
-                .pointer("/process_info/after_sale_info")
-                .ok_or_else(|| Error::Malformed {
-                    detail: "no `process_info.after_sale_info`".into(),
-                })?;
+            let a = shape::part(&d, "/process_info/after_sale_info")?;
             to_json(&refund(shop, a))
         }
         Operation::ReturnAddresses => Ok(shape::addresses(

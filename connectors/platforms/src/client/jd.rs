@@ -117,9 +117,7 @@ pub fn parse(shop: &Shop, op: &Operation, resp: &Response) -> Result<Value, Erro
     }
     let (method, _) = method_and_params(op, "")?;
     let key = format!("{}_responce", method.replace('.', "_"));
-    let r = body.get(&key).ok_or_else(|| Error::Malformed {
-        detail: format!("no `{key}` in the answer"),
-    })?;
+    let r = shape::part(&body, &key)?;
     match op {
         Operation::OrderGet { .. } => {
             let o = r

@@ -216,14 +216,10 @@ pub fn parse(shop: &Shop, op: &Operation, resp: &Response) -> Result<Value, Erro
         "{}_response",
         method.trim_start_matches("pdd.").replace('.', "_")
     );
-    let r = body.get(&key).ok_or_else(|| Error::Malformed {
-        detail: format!("no `{key}` in the answer"),
-    })?;
+    let r = shape::part(&body, &key)?;
     match op {
         Operation::OrderGet { .. } => {
-            let o = r.get("order_info").ok_or_else(|| Error::Malformed {
-                detail: "no `order_info`".into(),
-            })?;
+            let o = shape::part(r, "order_info")?;
             to_json(&order(shop, o))
         }
         Operation::RefundGet { .. } => to_json(&refund(shop, r)),

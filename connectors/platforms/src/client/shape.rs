@@ -4,7 +4,8 @@
 use serde_json::{Value, json};
 
 use super::wire::{int, non_empty, text};
-use crate::model::{OrderItem, Receiver, ReturnAddress, mask_name, mask_phone, region};
+use crate::error::Error;
+use crate::model::{Order, OrderItem, Receiver, ReturnAddress, mask_name, mask_phone, region};
 use crate::money::{fen, format_fen, yuan_to_fen};
 
 /// How a platform names the fields of an order line.
@@ -86,4 +87,34 @@ pub fn addresses(list: Option<&Value>, f: &AddressFields) -> Value {
         })
         .collect();
     json!({ "addresses": addrs })
+}
+
+/// The part of an answer at `pointer` (a JSON pointer, or a plain key), or a `Malformed` error
+/// naming it.
+pub fn part<'a>(answer: &'a Value, pointer: &str) -> Result<&'a Value, Error> {
+    let found = if pointer.starts_with('/') {
+        answer.pointer(pointer)
+    } else {
+        answer.get(pointer)
+    };
+    found.ok_or_else(|| Error::Malformed {
+        detail: format!(
+            "no `{}` in the answer",
+            pointer.trim_start_matches('/').replace('/', ".")
+        ),
+    })
+}
+
+/// `{"total", "orders"}` from a list of platform orders; `total` defaults to the list's length.
+pub fn order_list(
+    list: Option<&Value>,
+    total: Option<i64>,
+    order: impl Fn(&Value) -> Order,
+) -> Value {
+    let orders: Vec<Order> = list
+        .and_then(Value::as_array)
+        .map(|l| l.iter().map(order).collect())
+        .unwrap_or_default();
+    let total = total.unwrap_or(orders.len() as i64);
+    json!({ "total": total, "orders": orders })
 }

@@ -122,20 +122,12 @@ pub fn parse(shop: &Shop, op: &Operation, resp: &Response) -> Result<Value, Erro
     let body = resp.json()?;
     match op {
         Operation::OrderGet { .. } => {
-            let o = body.get("order").ok_or_else(|| Error::Malformed {
-                detail: "no `order`".into(),
-            })?;
+            let o = shape::part(&body, "order")?;
             to_json(&order(shop, o))
         }
-        Operation::UnpaidOrders { .. } => {
-            let list = body
-                .get("orders")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            let orders: Vec<Order> = list.iter().map(|o| order(shop, o)).collect();
-            Ok(json!({"total": orders.len(), "orders": orders}))
-        }
+        Operation::UnpaidOrders { .. } => Ok(shape::order_list(body.get("orders"), None, |o| {
+            order(shop, o)
+        })),
         Operation::RefundAgree { .. } => {
             Ok(json!({"done": true, "refund_id": text(body.pointer("/refund/id"))}))
         }

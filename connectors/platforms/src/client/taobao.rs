@@ -228,31 +228,19 @@ pub fn parse(shop: &Shop, op: &Operation, resp: &Response) -> Result<Value, Erro
     }
     let (method, _) = method_and_params(op, "")?;
     let key = response_key(method);
-    let r = body.get(&key).ok_or_else(|| Error::Malformed {
-        detail: format!("no `{key}` in the answer"),
-    })?;
+    let r = shape::part(&body, &key)?;
     match op {
         Operation::OrderGet { .. } => {
-            let t = r.get("trade").ok_or_else(|| Error::Malformed {
-                detail: "no `trade`".into(),
-            })?;
+            let t = shape::part(r, "trade")?;
             to_json(&order(shop, t))
         }
-        Operation::UnpaidOrders { .. } => {
-            let trades = r
-                .pointer("/trades/trade")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            let orders: Vec<Order> = trades.iter().map(|t| order(shop, t)).collect();
-            Ok(
-                json!({"orders": orders, "total": wire::int(r.get("total_results")).unwrap_or(orders.len() as i64)}),
-            )
-        }
+        Operation::UnpaidOrders { .. } => Ok(shape::order_list(
+            r.pointer("/trades/trade"),
+            wire::int(r.get("total_results")),
+            |t| order(shop, t),
+        )),
         Operation::RefundGet { .. } => {
-            let f = r.get("refund").ok_or_else(|| Error::Malformed {
-                detail: "no `refund`".into(),
-            })?;
+            let f = shape::part(r, "refund")?;
             to_json(&refund(shop, f))
         }
         Operation::ReturnAddresses => Ok(shape::addresses(
