@@ -133,10 +133,11 @@ impl Function for PlatformFunction {
             let platform = client.shop().platform;
             let to_flow = |e: Error| at(e.to_workflow_error(platform, &shop_name));
             let mut op = operation(kind, &args).map_err(at)?;
-            // Shopify's return approval takes no address; the others need the shop's default.
+            // Shopify's return approval takes no address and JD offers none (its error then
+            // names `return.agree`); the others need the shop's default.
             if let Operation::ReturnAgree { address_id, .. } = &mut op
                 && address_id.is_empty()
-                && platform != crate::Platform::Shopify
+                && !matches!(platform, crate::Platform::Shopify | crate::Platform::Jd)
             {
                 *address_id = default_address(&client, &ctx.idempotency_key)
                     .await
