@@ -108,16 +108,9 @@ fn error(e: &Value) -> Error {
 
 /// Reads the answer to `op`.
 pub fn parse(shop: &Shop, op: &Operation, resp: &Response) -> Result<Value, Error> {
-    if let Some(e) = resp.server_error() {
-        return Err(e);
-    }
-    let body = resp.json()?;
-    if let Some(e) = body.get("error_response") {
-        return Err(error(e));
-    }
     let (method, _) = method_and_params(op, "")?;
     let key = format!("{}_responce", method.replace('.', "_"));
-    let r = shape::part(&body, &key)?;
+    let r = wire::top_family_answer(resp, &key, error)?;
     match op {
         Operation::OrderGet { .. } => {
             let o = r

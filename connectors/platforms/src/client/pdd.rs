@@ -204,25 +204,18 @@ fn error(e: &Value) -> Error {
 
 /// Reads the answer to `op`.
 pub fn parse(shop: &Shop, op: &Operation, resp: &Response) -> Result<Value, Error> {
-    if let Some(e) = resp.server_error() {
-        return Err(e);
-    }
-    let body = resp.json()?;
-    if let Some(e) = body.get("error_response") {
-        return Err(error(e));
-    }
     let (method, _) = method_and_params(op, "")?;
     let key = format!(
         "{}_response",
         method.trim_start_matches("pdd.").replace('.', "_")
     );
-    let r = shape::part(&body, &key)?;
+    let r = wire::top_family_answer(resp, &key, error)?;
     match op {
         Operation::OrderGet { .. } => {
-            let o = shape::part(r, "order_info")?;
+            let o = shape::part(&r, "order_info")?;
             to_json(&order(shop, o))
         }
-        Operation::RefundGet { .. } => to_json(&refund(shop, r)),
+        Operation::RefundGet { .. } => to_json(&refund(shop, &r)),
         Operation::InvoiceRequests { .. } => {
             let list = r
                 .get("invoice_application_list")
@@ -250,7 +243,7 @@ pub fn parse(shop: &Shop, op: &Operation, resp: &Response) -> Result<Value, Erro
                 default: "default",
             },
         )),
-        Operation::RefreshToken { .. } => Ok(r.clone()),
+        Operation::RefreshToken { .. } => Ok(r),
         Operation::InvoiceUpload(_) => Ok(json!({"done": true, "serial_no": r.get("serial_no")})),
         _ => {
             if r.pointer("/result/succ").and_then(Value::as_bool) == Some(false) {

@@ -219,19 +219,12 @@ fn error(e: &Value) -> Error {
 
 /// Reads the answer to `op`.
 pub fn parse(shop: &Shop, op: &Operation, resp: &Response) -> Result<Value, Error> {
-    if let Some(e) = resp.server_error() {
-        return Err(e);
-    }
-    let body = resp.json()?;
-    if let Some(e) = body.get("error_response") {
-        return Err(error(e));
-    }
     let (method, _) = method_and_params(op, "")?;
     let key = response_key(method);
-    let r = shape::part(&body, &key)?;
+    let r = wire::top_family_answer(resp, &key, error)?;
     match op {
         Operation::OrderGet { .. } => {
-            let t = shape::part(r, "trade")?;
+            let t = shape::part(&r, "trade")?;
             to_json(&order(shop, t))
         }
         Operation::UnpaidOrders { .. } => Ok(shape::order_list(
@@ -240,7 +233,7 @@ pub fn parse(shop: &Shop, op: &Operation, resp: &Response) -> Result<Value, Erro
             |t| order(shop, t),
         )),
         Operation::RefundGet { .. } => {
-            let f = shape::part(r, "refund")?;
+            let f = shape::part(&r, "refund")?;
             to_json(&refund(shop, f))
         }
         Operation::ReturnAddresses => Ok(shape::addresses(

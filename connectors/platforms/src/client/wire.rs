@@ -65,6 +65,27 @@ fn gmt8() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset")
 }
 
+/// The answer of a TOP-family gateway (Taobao, JD, Pinduoduo): a 5xx, or an `error_response`
+/// read by `error`, is an error; otherwise the object under `key` (`…_response`).
+pub fn top_family_answer(
+    resp: &Response,
+    key: &str,
+    error: fn(&Value) -> Error,
+) -> Result<Value, Error> {
+    if let Some(e) = resp.server_error() {
+        return Err(e);
+    }
+    let mut body = resp.json()?;
+    if let Some(e) = body.get("error_response") {
+        return Err(error(e));
+    }
+    body.get_mut(key)
+        .map(Value::take)
+        .ok_or_else(|| Error::Malformed {
+            detail: format!("no `{key}` in the answer"),
+        })
+}
+
 /// `yyyy-MM-dd HH:mm:ss` in GMT+8, as the Chinese gateways want their timestamps.
 pub fn gmt8_timestamp(now_ms: i64) -> String {
     gmt8()
