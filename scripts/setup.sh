@@ -2,8 +2,18 @@
 # Installs what shopflow's build and tests need and is missing; safe to run any number of times.
 set -euo pipefail
 
-# Debian packages the build and tests use. Each later capability adds its own here.
-DEBIAN_PACKAGES=(pkg-config)
+# Debian packages the build and tests use (docs/dependencies.md says why each is there).
+DEBIAN_PACKAGES=(
+  pkg-config
+  # OCR: Tesseract and Leptonica through leptess (bindgen needs libclang), the English and
+  # Simplified Chinese models, poppler's pdftoppm/pdfinfo to rasterize PDFs.
+  libtesseract-dev libleptonica-dev libclang-dev clang
+  tesseract-ocr-eng tesseract-ocr-chi-sim poppler-utils
+  # Documents: the CJK font embedded in vouchers and invoices, Latin fonts for test documents.
+  fonts-noto-cjk fonts-dejavu-core fonts-liberation
+  # The browser worker: Debian's Chromium and its ChromeDriver.
+  chromium chromium-driver
+)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

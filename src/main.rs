@@ -77,6 +77,10 @@ enum Command {
         /// A ticket model from `shopflow train` for `ticket.classify` (default: the shipped one).
         #[arg(long, value_name = "PATH")]
         ticket_model: Option<PathBuf>,
+        /// Where artifacts (vouchers, screenshots, downloads) and the voucher key are kept
+        /// (default: `NAME-data` beside the database file `NAME.db`).
+        #[arg(long, value_name = "PATH")]
+        data_dir: Option<PathBuf>,
     },
     /// Serve the REST API on the embedded engine: flows, runs, events, /metrics, /healthz.
     ///
@@ -107,6 +111,10 @@ enum Command {
         /// A ticket model from `shopflow train` for `ticket.classify` (default: the shipped one).
         #[arg(long, value_name = "PATH")]
         ticket_model: Option<PathBuf>,
+        /// Where artifacts (vouchers, screenshots, downloads) and the voucher key are kept
+        /// (default: `NAME-data` beside the database file `NAME.db`).
+        #[arg(long, value_name = "PATH")]
+        data_dir: Option<PathBuf>,
     },
     /// Simulate Taobao, JD, Pinduoduo, Douyin and Shopify on loopback for tests and demos.
     ///
@@ -259,6 +267,7 @@ fn main() -> ExitCode {
             db,
             config,
             ticket_model,
+            data_dir,
         } => {
             init_logging("warn");
             commands::run::run(commands::run::RunArgs {
@@ -270,6 +279,7 @@ fn main() -> ExitCode {
                 db,
                 config,
                 ticket_model,
+                data_dir,
             })
         }
         Command::Serve {
@@ -280,6 +290,7 @@ fn main() -> ExitCode {
             max_db_mb,
             config,
             ticket_model,
+            data_dir,
         } => commands::serve::run(&commands::serve::ServeArgs {
             db,
             listen,
@@ -288,6 +299,7 @@ fn main() -> ExitCode {
             max_db_mb,
             config,
             ticket_model,
+            data_dir,
         }),
         Command::Sandbox {
             listen,

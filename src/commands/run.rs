@@ -31,6 +31,9 @@ pub struct RunArgs {
     pub config: Option<PathBuf>,
     /// A ticket model from `shopflow train`.
     pub ticket_model: Option<PathBuf>,
+    /// Artifacts and the voucher key (default: `NAME-data` beside the database; temporary
+    /// like the database when neither is given).
+    pub data_dir: Option<PathBuf>,
 }
 
 /// Runs the flow; see the module docs for the exit status.
@@ -60,10 +63,31 @@ pub fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(EXIT_INVALID_DEFINITION);
         }
     };
-    let mut functions = crate::commands::registry_for(
-        shopflow_connectors::Connectors::new(config, shopflow_connectors::client::system_clock()),
+    // The temporary directory (database and artifacts unless --db) lives until the run ends.
+    let temp = match tempfile::TempDir::new() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot make a temporary directory: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let db = args
+        .db
+        .clone()
+        .unwrap_or_else(|| temp.path().join("run.db"));
+    let workers = match crate::commands::workers(crate::commands::WorkerSetup {
+        config,
         ticket_model,
-    );
+        data_dir: crate::commands::data_dir_for(&db, args.data_dir.as_deref()),
+        public_url: "http://127.0.0.1:8080".into(),
+    }) {
+        Ok(w) => w,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut functions = workers.registry;
     for mock in &args.mocks {
         let Some((name, json)) = mock.split_once('=') else {
             eprintln!("error: --mock takes NAME=JSON, got `{mock}`");
@@ -81,35 +105,30 @@ pub fn run(args: RunArgs) -> ExitCode {
         Ok(rt) => rt,
         Err(code) => return code,
     };
-    runtime.block_on(run_on_engine(&args, &loaded.workflow, input, functions))
+    let code = runtime.block_on(async {
+        let code = run_on_engine(&args, &db, &loaded.workflow, input, functions).await;
+        workers.browser.shutdown().await;
+        code
+    });
+    drop(temp);
+    code
 }
 
 /// Deploys the flow (and `--flow` files) on an engine over `--db` or a temporary database,
 /// starts one run and waits for its end.
 async fn run_on_engine(
     args: &RunArgs,
+    db: &Path,
     workflow: &shopflow_dsl::Workflow,
     input: Value,
     functions: shopflow_core::FunctionRegistry,
 ) -> ExitCode {
-    // The temporary directory lives until the run has ended.
-    let temp = match tempfile::TempDir::new() {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: cannot make a temporary directory: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    let db = args
-        .db
-        .clone()
-        .unwrap_or_else(|| temp.path().join("run.db"));
     let options = EngineOptions {
         secrets: Arc::new(|wf: &shopflow_dsl::Workflow| secrets_from_env(&wf.uses.secrets)),
         schedules: false,
         ..EngineOptions::default()
     };
-    let engine = match Engine::open(&db, options, functions, builtin_names()) {
+    let engine = match Engine::open(db, options, functions, builtin_names()) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: {e}");

@@ -9,10 +9,11 @@ use std::time::Duration;
 
 use shopflow_embedded::{Engine, EngineOptions};
 
-use shopflow_connectors::Connectors;
 use shopflow_connectors::client::system_clock;
 
-use crate::commands::{builtin_names, load_config, registry_for, secrets_from_env};
+use crate::commands::{
+    WorkerSetup, builtin_names, data_dir_for, load_config, secrets_from_env, workers,
+};
 
 /// What `shopflow serve` was asked to do.
 pub struct ServeArgs {
@@ -30,6 +31,8 @@ pub struct ServeArgs {
     pub config: Option<PathBuf>,
     /// A ticket model from `shopflow train`.
     pub ticket_model: Option<PathBuf>,
+    /// Artifacts and the voucher key (default: `NAME-data` beside the database).
+    pub data_dir: Option<PathBuf>,
 }
 
 /// Serves until a shutdown signal; exit 1 when the database or the address cannot be used.
@@ -52,8 +55,14 @@ pub fn run(args: &ServeArgs) -> ExitCode {
 async fn serve(args: &ServeArgs) -> Result<(), String> {
     let config = load_config(args.config.as_deref())?;
     let shops = config.shops.len();
-    let connectors = Connectors::new(config.clone(), system_clock());
     let ticket_model = crate::commands::load_ticket_model(args.ticket_model.as_deref())?;
+    let data_dir = data_dir_for(&args.db, args.data_dir.as_deref());
+    let workers = workers(WorkerSetup {
+        config: config.clone(),
+        ticket_model,
+        data_dir: data_dir.clone(),
+        public_url: format!("http://{}", args.listen),
+    })?;
     let retention = (args.retention_days > 0)
         .then(|| Duration::from_secs(u64::from(args.retention_days) * 24 * 3600));
     let options = EngineOptions {
@@ -65,13 +74,8 @@ async fn serve(args: &ServeArgs) -> Result<(), String> {
         secrets: Arc::new(|wf: &shopflow_dsl::Workflow| secrets_from_env(&wf.uses.secrets)),
         ..EngineOptions::default()
     };
-    let engine = Engine::open(
-        &args.db,
-        options,
-        registry_for(connectors, ticket_model),
-        builtin_names(),
-    )
-    .map_err(|e| e.to_string())?;
+    let engine = Engine::open(&args.db, options, workers.registry, builtin_names())
+        .map_err(|e| e.to_string())?;
     match std::env::var("SHOPFLOW_ADMIN_TOKEN") {
         Ok(token) if !token.trim().is_empty() => {
             let now = chrono_now_ms();
@@ -91,6 +95,7 @@ async fn serve(args: &ServeArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot resume runs: {e}"))?;
     tracing::info!(
         db = %args.db.display(),
+        data_dir = %data_dir.display(),
         listen = %args.listen,
         resumed,
         shops,
@@ -100,9 +105,12 @@ async fn serve(args: &ServeArgs) -> Result<(), String> {
         config: Arc::new(config),
         clock: system_clock(),
     };
-    shopflow_server::serve(engine, intake, listener, args.grace)
+    let served = shopflow_server::serve(engine, intake, workers.services, listener, args.grace)
         .await
-        .map_err(|e| format!("the HTTP server failed: {e}"))?;
+        .map_err(|e| format!("the HTTP server failed: {e}"));
+    // Calls in flight have finished or been parked: no browser is needed any more.
+    workers.browser.shutdown().await;
+    served?;
     tracing::info!("stopped");
     Ok(())
 }

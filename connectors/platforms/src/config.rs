@@ -82,6 +82,15 @@ struct RawConfig {
     shop: Vec<RawShop>,
     #[serde(default)]
     hooks: Option<RawHooks>,
+    #[serde(default)]
+    voucher: Option<RawVoucher>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVoucher {
+    base_url: Option<String>,
+    key: Option<SecretSource>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -152,6 +161,18 @@ pub struct Config {
     pub shops: BTreeMap<String, Shop>,
     /// How old a webhook may be before it is refused as stale.
     pub hook_max_age: Option<Duration>,
+    /// `[voucher]`: where voucher links point and the key that signs them.
+    pub voucher: VoucherSettings,
+}
+
+/// `[voucher]` in `shopflow.toml`.
+#[derive(Debug, Clone, Default)]
+pub struct VoucherSettings {
+    /// The public address voucher links start with (`https://returns.example.com`); the
+    /// server's own address when absent.
+    pub base_url: Option<String>,
+    /// The signing key (at least 32 bytes); a key file in the data directory when absent.
+    pub key: Option<Secret>,
 }
 
 /// The default for [`Config::hook_max_age`]: Shopify retries a webhook for up to 48 hours.
@@ -195,9 +216,17 @@ impl Config {
                 });
             }
         }
+        let voucher = match raw.voucher {
+            None => VoucherSettings::default(),
+            Some(v) => resolve_voucher(v, base, env).map_err(|message| Error::Parse {
+                path: path.to_owned(),
+                message: format!("[voucher]: {message}"),
+            })?,
+        };
         Ok(Self {
             shops,
             hook_max_age: raw.hooks.and_then(|h| h.max_age_s).map(Duration::from_secs),
+            voucher,
         })
     }
 
@@ -305,6 +334,37 @@ fn resolve_shop(
         retries: raw.retries.unwrap_or(3),
         sign_method,
     })
+}
+
+fn resolve_voucher(
+    raw: RawVoucher,
+    base: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<VoucherSettings, String> {
+    let base_url = raw
+        .base_url
+        .map(|u| u.trim().trim_end_matches('/').to_owned());
+    if let Some(u) = &base_url
+        && !(u.starts_with("http://") || u.starts_with("https://"))
+    {
+        return Err(format!(
+            "`base_url` `{u}` must start with https:// (or http://)"
+        ));
+    }
+    let key = raw
+        .key
+        .as_ref()
+        .map(|k| read_secret("key", k, base, env))
+        .transpose()?;
+    if let Some(k) = &key
+        && k.expose().len() < 32
+    {
+        return Err(format!(
+            "`key` has {} bytes; it needs at least 32 (e.g. `head -c 32 /dev/urandom | base64`)",
+            k.expose().len()
+        ));
+    }
+    Ok(VoucherSettings { base_url, key })
 }
 
 fn read_secret(

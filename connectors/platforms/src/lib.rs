@@ -7,12 +7,13 @@ pub mod config;
 pub mod platform;
 pub mod sign;
 
-pub use config::{Config, Secret, Shop};
+pub use config::{Config, Secret, Shop, VoucherSettings};
 pub use platform::Platform;
 pub mod client;
 pub mod error;
 pub mod model;
 pub mod money;
+pub mod tax_id;
 
 pub use client::{Connectors, Invoice, Operation, PayerKind, ShopClient};
 pub use error::Error;

@@ -4,7 +4,6 @@ mod common;
 
 use common::{gmt8, start_with};
 use serde_json::{Value, json};
-use shopflow_sandbox::credit_code;
 
 async fn trades(h: &common::Harness, now: i64) -> Value {
     let (_, body) = h
@@ -70,7 +69,10 @@ async fn seeding_is_deterministic_and_company_codes_are_valid() {
     assert_eq!(pdd.len(), summary.invoice_applications);
     for app in pdd.iter().filter(|a| a["business_type"] == 1) {
         let code = app["payer_register_no"].as_str().unwrap();
-        assert!(credit_code::is_valid(code), "{code}");
+        assert!(
+            shopflow_connectors::tax_id::is_valid_credit_code(code),
+            "{code}"
+        );
     }
 
     // Chinese details on the Chinese platforms.

@@ -5,6 +5,7 @@
 //! context, keyed by [`StepId`], so the embedded SQLite engine and Temporal can both journal and
 //! replay it.
 
+pub mod artifacts;
 pub mod durable;
 pub mod error;
 pub mod function;
@@ -12,6 +13,7 @@ mod interpreter;
 pub mod status;
 pub mod step;
 
+pub use artifacts::{Artifact, ArtifactError, ArtifactStore};
 pub use durable::{CallRequest, CloudEvent, Durable, EventMatcher, FlowRef, TaskEvent, TaskStatus};
 pub use error::{ErrorKind, WorkflowError};
 pub use function::{CallContext, Function, FunctionRegistry};

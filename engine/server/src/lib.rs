@@ -8,6 +8,7 @@ pub mod api;
 pub mod auth;
 pub mod hooks;
 pub mod problem;
+pub mod vouchers;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -30,8 +31,21 @@ pub fn router(engine: Engine) -> Router {
     router_with(engine, intake)
 }
 
+/// Parts of the HTTP application that exist only when configured.
+#[derive(Clone, Default)]
+pub struct Services {
+    /// Return vouchers behind `GET /v/{token}` (none: those links answer 404).
+    pub vouchers: Option<Arc<shopflow_voucher::Vouchers>>,
+}
+
 /// The whole HTTP application for `engine`, taking webhooks for the shops of `intake`.
 pub fn router_with(engine: Engine, intake: Intake) -> Router {
+    router_full(engine, intake, Services::default())
+}
+
+/// The whole HTTP application: the API over `engine`, webhooks for the shops of `intake`, and
+/// what `services` configures.
+pub fn router_full(engine: Engine, intake: Intake, services: Services) -> Router {
     // Outside the token check: platforms authenticate with their signatures.
     let hooks = Router::new()
         .route("/hooks/{platform}", post(hooks::receive))
@@ -52,7 +66,7 @@ pub fn router_with(engine: Engine, intake: Intake) -> Router {
             engine.clone(),
             auth::require_token,
         ));
-    Router::new()
+    let app = Router::new()
         .nest("/api/v1", api)
         // Flows up to the loader's 4 MiB limit, plus room for JSON around event bodies.
         .layer(axum::extract::DefaultBodyLimit::max(
@@ -62,7 +76,17 @@ pub fn router_with(engine: Engine, intake: Intake) -> Router {
         .route("/metrics", get(api::metrics))
         .fallback(api::not_found)
         .with_state(engine)
-        .merge(hooks)
+        .merge(hooks);
+    match services.vouchers {
+        // Outside the token check: the signed link is the credential.
+        Some(v) => app.merge(
+            Router::new()
+                .route("/v/{token}", get(vouchers::show))
+                .route("/v/{token}/voucher.pdf", get(vouchers::pdf))
+                .with_state(v),
+        ),
+        None => app,
+    }
 }
 
 /// Serves `engine` on `listener` until SIGTERM or Ctrl-C, then stops taking requests, lets
@@ -70,13 +94,14 @@ pub fn router_with(engine: Engine, intake: Intake) -> Router {
 pub async fn serve(
     engine: Engine,
     intake: Intake,
+    services: Services,
     listener: TcpListener,
     grace: Duration,
 ) -> std::io::Result<()> {
     let addr: Option<SocketAddr> = listener.local_addr().ok();
     tracing::info!(?addr, "serving");
     let channels = hooks::start_channels(&engine, &intake);
-    let app = router_with(engine.clone(), intake);
+    let app = router_full(engine.clone(), intake, services);
     let shutdown_engine = engine.clone();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {

@@ -4,7 +4,6 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 use super::render;
-use crate::credit_code;
 use crate::gate::params::{self, Params};
 use crate::gate::{Ctx, Done, Effect, Reject, Subject, redact, string_map};
 use crate::model::Refund;
@@ -144,7 +143,9 @@ fn invoice_upload(ctx: &Ctx<'_>, p: &Params) -> Result<Done, Reject> {
         if register_no.is_empty() {
             return Err(Reject::Missing("payer_register_no".into()));
         }
-        if register_no.len() == 18 && !credit_code::is_valid(register_no) {
+        if register_no.len() == 18
+            && !shopflow_connectors::tax_id::is_valid_credit_code(register_no)
+        {
             return Err(Reject::Invalid("payer_register_no".into()));
         }
     }
