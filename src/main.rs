@@ -154,6 +154,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Read a document (PNG, JPEG, TIFF or PDF) with OCR: invoice fields with confidences and
+    /// boxes, or plain text. Exit 0; 2 when the document cannot be read.
+    Ocr {
+        /// The document.
+        file: PathBuf,
+        /// `invoice`: fapiao, foreign invoices and order screenshots into fields; `text`: lines.
+        #[arg(long, value_enum, default_value_t = OcrKind::Invoice)]
+        kind: OcrKind,
+        /// Read at most this many pages of a PDF.
+        #[arg(long, value_name = "N")]
+        pages: Option<u32>,
+        /// Print the JSON result (what `ocr.invoice` / `ocr.text` return).
+        #[arg(long)]
+        json: bool,
+    },
     /// Train the ticket classifier on the shipped examples plus corrections; prints its
     /// accuracy on the held-out set.
     Train {
@@ -222,6 +237,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// What `shopflow ocr` reads a document as.
+#[derive(Clone, Copy, ValueEnum)]
+enum OcrKind {
+    /// Invoice fields (`ocr.invoice`).
+    Invoice,
+    /// Lines of text (`ocr.text`).
+    Text,
 }
 
 /// Diagram formats.
@@ -313,6 +337,20 @@ fn main() -> ExitCode {
             db,
             hooks,
             seed,
+        }),
+        Command::Ocr {
+            file,
+            kind,
+            pages,
+            json,
+        } => commands::ocr::run(&commands::ocr::OcrArgs {
+            file: &file,
+            kind: match kind {
+                OcrKind::Invoice => shopflow_ocr::Kind::Invoice,
+                OcrKind::Text => shopflow_ocr::Kind::Text,
+            },
+            pages,
+            json,
         }),
         Command::Classify {
             text,

@@ -485,3 +485,70 @@ fn train_writes_a_model_that_classify_uses() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `shopflow ocr FILE --kind invoice --json` prints the contract's object for a rendered
+/// fapiao; an unreadable or unsupported file exits 2 with the reason and advice.
+#[test]
+fn ocr_follows_its_contract() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sample = shopflow_ocr::samples::benchmark_fapiao_page().expect("render the sample");
+    let png = dir.path().join("fapiao.png");
+    sample.image.save(&png).expect("write the PNG");
+    let out = shopflow(&[
+        "ocr",
+        png.to_str().expect("path"),
+        "--kind",
+        "invoice",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(v["kind"], "invoice");
+    for key in ["fields", "lines", "needs_review", "reasons"] {
+        assert!(v.get(key).is_some(), "`{key}` missing: {v}");
+    }
+    for name in [
+        "invoice_number",
+        "issue_date",
+        "buyer_tax_id",
+        "total",
+        "currency",
+    ] {
+        let field = &v["fields"][name];
+        assert_eq!(
+            field["value"].as_str(),
+            sample.truth.fields.get(name).map(String::as_str),
+            "{name}: {field}"
+        );
+        assert!(
+            field["confidence"].is_number() && field["box"].is_object(),
+            "{field}"
+        );
+    }
+    // Money as a decimal string with two places.
+    let total = v["fields"]["total"]["value"].as_str().expect("total");
+    assert!(
+        total.split_once('.').is_some_and(|(_, f)| f.len() == 2),
+        "{total}"
+    );
+
+    let text = dir.path().join("note.txt");
+    std::fs::write(&text, "not a document").expect("write");
+    for (file, says) in [
+        (text.to_str().expect("path"), "PDF, PNG, JPEG or TIFF"),
+        ("/nonexistent/scan.png", "path"),
+    ] {
+        let out = shopflow(&["ocr", file, "--json"]);
+        assert_eq!(out.status.code(), Some(2), "{file}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(file) && err.contains("help:") && err.contains(says),
+            "{err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+}

@@ -43,6 +43,9 @@ pub enum Workload {
     Timers,
     /// W4: runs of K no-op calls started open-loop at `--rate` runs per second.
     Arrivals,
+    /// OCR: `--runs` A4 fapiao pages at 300 dpi read by `ocr.invoice`'s engine, one at a time
+    /// on one core (no engine, no journal).
+    Ocr,
 }
 
 impl Workload {
@@ -52,6 +55,7 @@ impl Workload {
             Workload::Fanout => "fanout",
             Workload::Timers => "timers",
             Workload::Arrivals => "arrivals",
+            Workload::Ocr => "ocr",
         }
     }
 
@@ -76,6 +80,11 @@ impl Workload {
             Workload::Timers => {
                 for i in 1..=steps {
                     text.push_str(&format!("  - t{i}:\n      wait:\n        seconds: 1\n"));
+                }
+            }
+            Workload::Ocr => {
+                for i in 1..=steps {
+                    text.push_str(&format!("  - o{i}:\n      call: ocr.invoice\n"));
                 }
             }
         }
@@ -155,7 +164,12 @@ pub fn run(args: &BenchArgs) -> ExitCode {
         eprintln!("error: --runs, --steps and --concurrency must be at least 1");
         return ExitCode::from(EXIT_INVALID_DEFINITION);
     }
-    match bench(args) {
+    let outcome = if args.workload == Workload::Ocr {
+        bench_ocr(args)
+    } else {
+        bench(args)
+    };
+    match outcome {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
@@ -475,6 +489,84 @@ fn disk_commit_rate(path: &Path, durability: Durability) -> Result<f64, String> 
         let _ = std::fs::remove_file(file);
     }
     Ok(f64::from(DISK_PROBE_COMMITS) / elapsed)
+}
+
+/// Reads `--runs` synthetic A4 fapiao pages (300 dpi, known truth) one after another on one
+/// thread with Tesseract limited to one core, and reports seconds per page and field accuracy.
+fn bench_ocr(args: &BenchArgs) -> Result<ExitCode, String> {
+    use shopflow_ocr::{Kind, Options, samples};
+    // OpenMP reads the limit when Tesseract first starts; the caller sets it.
+    if std::env::var_os("OMP_THREAD_LIMIT").is_none() {
+        eprintln!(
+            "note: set OMP_THREAD_LIMIT=1 to hold Tesseract to one core (as docs/performance.md does)"
+        );
+    }
+    let sample = samples::benchmark_fapiao_page().map_err(|e| e.to_string())?;
+    let options = Options::default();
+    let cpu_before = cpu_seconds().unwrap_or(0.0);
+    let started = Instant::now();
+    let mut latencies_ms = Vec::with_capacity(args.runs);
+    let mut exact = 0usize;
+    let mut fields = 0usize;
+    let mut review = 0usize;
+    for _ in 0..args.runs {
+        let t = Instant::now();
+        let result = shopflow_ocr::recognize_image(&sample.image, Kind::Invoice, &options)
+            .map_err(|e| e.to_string())?;
+        latencies_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        let scores = samples::compare(&sample.truth, &result);
+        fields += scores.len();
+        exact += scores.iter().filter(|s| s.correct).count();
+        review += usize::from(result.needs_review);
+    }
+    shopflow_ocr::engine::Engines::global().release();
+    let wall = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds().unwrap_or(0.0) - cpu_before;
+    latencies_ms.sort_by(f64::total_cmp);
+    let (p50, p99) = (
+        percentile(&latencies_ms, 50.0),
+        percentile(&latencies_ms, 99.0),
+    );
+    let pages_per_sec = args.runs as f64 / wall;
+    let accuracy = exact as f64 / fields.max(1) as f64;
+    let peak = peak_rss_mb().unwrap_or(f64::NAN);
+    println!(
+        "ocr: {} A4 pages at 300 dpi ({}x{} px), one at a time",
+        args.runs,
+        sample.image.width(),
+        sample.image.height()
+    );
+    println!("per page: p50 {p50:.0} ms, p99 {p99:.0} ms; {pages_per_sec:.2} pages/s");
+    println!(
+        "process: CPU {cpu:.2} s ({:.2} s per page), peak RSS {peak:.1} MB",
+        cpu / args.runs as f64
+    );
+    println!(
+        "fields exact: {exact}/{fields} ({:.1} %); pages flagged for review: {review}",
+        accuracy * 100.0
+    );
+    if args.json {
+        println!(
+            "{}",
+            json!({
+                "workload": "ocr",
+                "runs": args.runs,
+                "steps": 1,
+                "concurrency": 1,
+                "steps_per_sec": round(pages_per_sec, 3),
+                "runs_per_sec": round(pages_per_sec, 3),
+                "p50_ms": round(p50, 1),
+                "p99_ms": round(p99, 1),
+                "peak_rss_mb": round(peak, 1),
+                "cpu_seconds": round(cpu, 2),
+                "cpu_seconds_per_page": round(cpu / args.runs as f64, 3),
+                "fields_exact": exact,
+                "fields": fields,
+                "pages_needing_review": review,
+            })
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The `p`th percentile (nearest rank) of ascending `sorted`; NaN when it is empty.

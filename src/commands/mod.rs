@@ -4,6 +4,7 @@ pub mod bench;
 pub mod classify;
 pub mod explain;
 pub mod graph;
+pub mod ocr;
 pub mod run;
 pub mod sandbox;
 pub mod schema;
@@ -130,6 +131,7 @@ fn registry_with(
     );
     shopflow_classify::register(&mut registry, setup.ticket_model);
     shopflow_voucher::register(&mut registry, vouchers);
+    shopflow_ocr::register(&mut registry, Some(store.clone()));
     shopflow_browser::register(&mut registry, browser, store, Arc::new(secret_from_env));
     registry
 }
