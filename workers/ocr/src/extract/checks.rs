@@ -47,9 +47,10 @@ pub(crate) fn check(layout: Layout, out: &mut Extracted) {
             ));
         }
     }
+    let corroborated = corroborated_money(out);
     for (name, field) in &out.fields {
         let flagged = out.reasons.iter().any(|r| r.field.as_deref() == Some(name));
-        if field.confidence < LOW_CONFIDENCE && !flagged {
+        if field.confidence < LOW_CONFIDENCE && !flagged && !corroborated.contains(&name.as_str()) {
             out.reasons.push(Reason::field(
                 "low_confidence",
                 name,
@@ -160,6 +161,32 @@ pub(crate) fn check(layout: Layout, out: &mut Extracted) {
     out.reasons.extend(reasons);
 }
 
+/// The money fields whose readings the arithmetic confirms, so a low OCR confidence on them
+/// (Tesseract often doubts a glyph like `¥` next to correctly read figures) is no reason for a
+/// person to look: amount + tax = total exactly in fen, and, when line items were read, their
+/// amounts add up to the amount. Three independently misread figures that still satisfy both
+/// equations are not a practical risk; any disagreement leaves every field to its confidence.
+fn corroborated_money(out: &Extracted) -> Vec<&'static str> {
+    let fen = |name: &str| out.fields.get(name).and_then(|f| parse_yuan(&f.value));
+    let (Some(amount), Some(tax), Some(total)) = (fen("amount"), fen("tax"), fen("total")) else {
+        return Vec::new();
+    };
+    if amount + tax != total {
+        return Vec::new();
+    }
+    if !out.line_items.is_empty() {
+        let lines: Option<i64> = out
+            .line_items
+            .iter()
+            .map(|l| l.amount.as_deref().and_then(parse_yuan))
+            .sum();
+        if lines != Some(amount) {
+            return Vec::new();
+        }
+    }
+    vec!["amount", "tax", "total"]
+}
+
 /// `13%` → 13.
 fn rate_percent(rate: &str) -> Option<i64> {
     rate.trim().trim_end_matches('%').trim().parse().ok()
@@ -225,6 +252,42 @@ mod tests {
                 "line_taxes_sum_mismatch"
             ]
         );
+    }
+
+    #[test]
+    fn money_confirmed_by_the_arithmetic_is_not_sent_for_review() {
+        let unsure = |v: &str| Field {
+            confidence: 0.2,
+            ..field(v)
+        };
+        let mut e = Extracted::default();
+        for (k, v) in [("amount", "92.84"), ("tax", "12.07"), ("total", "104.91")] {
+            e.fields.insert(k.into(), unsure(v));
+        }
+        e.fields
+            .insert("invoice_number".into(), unsure("25312000000012345678"));
+        e.line_items.push(line("92.84", "13%", "12.07"));
+        check(Layout::Unknown, &mut e);
+        let flagged: Vec<_> = e
+            .reasons
+            .iter()
+            .filter_map(|r| r.field.as_deref())
+            .collect();
+        assert_eq!(flagged, ["invoice_number"], "{:?}", e.reasons);
+
+        // Lines that do not add up: every unsure figure goes to a person again.
+        let mut e2 = Extracted::default();
+        for (k, v) in [("amount", "92.84"), ("tax", "12.07"), ("total", "104.91")] {
+            e2.fields.insert(k.into(), unsure(v));
+        }
+        e2.line_items.push(line("90.00", "13%", "11.70"));
+        check(Layout::Unknown, &mut e2);
+        let low = e2
+            .reasons
+            .iter()
+            .filter(|r| r.code == "low_confidence")
+            .count();
+        assert_eq!(low, 3, "{:?}", e2.reasons);
     }
 
     #[test]
