@@ -61,31 +61,21 @@ pub(crate) fn check(layout: Layout, out: &mut Extracted) {
             ));
         }
     }
-    let fen = |name: &str| out.fields.get(name).and_then(|f| parse_yuan(&f.value));
-    let (amount, tax, total) = (fen("amount"), fen("tax"), fen("total"));
+    let (amount, tax, total) = (fen(out, "amount"), fen(out, "tax"), fen(out, "total"));
     let mut reasons = Vec::new();
 
-    let line_amounts: Option<Vec<i64>> = (!out.line_items.is_empty())
-        .then(|| {
-            out.line_items
-                .iter()
-                .map(|l| l.amount.as_deref().and_then(parse_yuan))
-                .collect()
-        })
-        .flatten();
-    if let (Some(lines), Some(amount)) = (&line_amounts, amount) {
-        let sum: i64 = lines.iter().sum();
-        if sum != amount {
-            reasons.push(Reason::field(
-                "lines_sum_mismatch",
-                "amount",
-                format!(
-                    "the line amounts add up to {}, the amount reads {}",
-                    format_fen(sum),
-                    format_fen(amount)
-                ),
-            ));
-        }
+    if let (Some(sum), Some(amount)) = (line_amount_sum(out), amount)
+        && sum != amount
+    {
+        reasons.push(Reason::field(
+            "lines_sum_mismatch",
+            "amount",
+            format!(
+                "the line amounts add up to {}, the amount reads {}",
+                format_fen(sum),
+                format_fen(amount)
+            ),
+        ));
     }
     if let (Some(amount), Some(tax), Some(total)) = (amount, tax, total)
         && amount + tax != total
@@ -167,24 +157,32 @@ pub(crate) fn check(layout: Layout, out: &mut Extracted) {
 /// amounts add up to the amount. Three independently misread figures that still satisfy both
 /// equations are not a practical risk; any disagreement leaves every field to its confidence.
 fn corroborated_money(out: &Extracted) -> Vec<&'static str> {
-    let fen = |name: &str| out.fields.get(name).and_then(|f| parse_yuan(&f.value));
-    let (Some(amount), Some(tax), Some(total)) = (fen("amount"), fen("tax"), fen("total")) else {
+    let (Some(amount), Some(tax), Some(total)) =
+        (fen(out, "amount"), fen(out, "tax"), fen(out, "total"))
+    else {
         return Vec::new();
     };
-    if amount + tax != total {
+    if amount + tax != total || (!out.line_items.is_empty() && line_amount_sum(out) != Some(amount))
+    {
         return Vec::new();
     }
-    if !out.line_items.is_empty() {
-        let lines: Option<i64> = out
-            .line_items
-            .iter()
-            .map(|l| l.amount.as_deref().and_then(parse_yuan))
-            .sum();
-        if lines != Some(amount) {
-            return Vec::new();
-        }
-    }
     vec!["amount", "tax", "total"]
+}
+
+/// A money field in fen.
+fn fen(out: &Extracted, name: &str) -> Option<i64> {
+    out.fields.get(name).and_then(|f| parse_yuan(&f.value))
+}
+
+/// The sum of the line items' amounts in fen; `None` without lines or with an unreadable one.
+fn line_amount_sum(out: &Extracted) -> Option<i64> {
+    if out.line_items.is_empty() {
+        return None;
+    }
+    out.line_items
+        .iter()
+        .map(|l| l.amount.as_deref().and_then(parse_yuan))
+        .sum()
 }
 
 /// `13%` → 13.
