@@ -108,6 +108,7 @@ pub fn run(args: RunArgs) -> ExitCode {
     let code = runtime.block_on(async {
         let code = run_on_engine(&args, &db, &loaded.workflow, input, functions).await;
         workers.browser.shutdown().await;
+        shopflow_ocr::engine::Engines::global().release();
         code
     });
     drop(temp);

@@ -110,6 +110,8 @@ async fn serve(args: &ServeArgs) -> Result<(), String> {
         .map_err(|e| format!("the HTTP server failed: {e}"));
     // Calls in flight have finished or been parked: no browser is needed any more.
     workers.browser.shutdown().await;
+    // Free the OCR engines before exit, else Tesseract reports them as leaks on stderr.
+    shopflow_ocr::engine::Engines::global().release();
     served?;
     tracing::info!("stopped");
     Ok(())
