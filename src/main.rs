@@ -81,6 +81,62 @@ enum Command {
         /// (default: `NAME-data` beside the database file `NAME.db`).
         #[arg(long, value_name = "PATH")]
         data_dir: Option<PathBuf>,
+        #[command(flatten)]
+        temporal: commands::worker::TemporalArgs,
+    },
+    /// Run flows' work for a Temporal cluster (start as many as needed, on any machines).
+    ///
+    /// Polls --task-queue for workflow and activity tasks until SIGTERM or Ctrl-C. Secrets
+    /// come from `SHOPFLOW_SECRET_<NAME>` as for `run`.
+    Worker {
+        #[command(flatten)]
+        temporal: commands::worker::TemporalArgs,
+        /// A flow runs may name without its source (repeatable).
+        #[arg(long = "flow", value_name = "FILE")]
+        flows: Vec<PathBuf>,
+        /// `shopflow.toml` with the shops the `platform.*` functions call.
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
+        /// A ticket model from `shopflow train` for `ticket.classify` (default: the shipped one).
+        #[arg(long, value_name = "PATH")]
+        ticket_model: Option<PathBuf>,
+        /// Where artifacts and the voucher key are kept (default: `shopflow-data`).
+        #[arg(long, value_name = "PATH")]
+        data_dir: Option<PathBuf>,
+    },
+    /// The whole system with the sandbox platforms and a day of demo traffic (`make run`).
+    ///
+    /// Starts the sandbox and the embedded engine with the four shipped flows on an
+    /// accelerated clock, replays a realistic day (orders, tickets, returns, invoice
+    /// requests), prints a summary per flow and keeps serving until Ctrl-C.
+    Demo {
+        /// Address shopflow listens on.
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// Simulated seconds per real second (480: a day in three minutes).
+        #[arg(long, default_value_t = 480, value_parser = clap::value_parser!(u32).range(1..=3600))]
+        speed: u32,
+        /// Where the demo keeps its databases and configuration (cleared at start).
+        #[arg(long, value_name = "DIR", default_value = "target/demo")]
+        dir: PathBuf,
+        /// Seed of the day's traffic (the same seed gives the same day).
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Orders in the day.
+        #[arg(long, default_value_t = 500)]
+        orders: usize,
+        /// Buyer tickets in the day.
+        #[arg(long, default_value_t = 300)]
+        tickets: usize,
+        /// Refund and return requests in the day.
+        #[arg(long, default_value_t = 80)]
+        returns: usize,
+        /// Invoice requests in the day.
+        #[arg(long, default_value_t = 60)]
+        invoices: usize,
+        /// Exit after the summary instead of serving until Ctrl-C.
+        #[arg(long)]
+        exit_after_summary: bool,
     },
     /// Serve the REST API on the embedded engine: flows, runs, events, /metrics, /healthz.
     ///
@@ -236,6 +292,8 @@ enum Command {
         /// Print the summary as one JSON object on the last stdout line.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        temporal: commands::worker::TemporalArgs,
     },
 }
 
@@ -292,6 +350,7 @@ fn main() -> ExitCode {
             config,
             ticket_model,
             data_dir,
+            temporal,
         } => {
             init_logging("warn");
             commands::run::run(commands::run::RunArgs {
@@ -304,8 +363,22 @@ fn main() -> ExitCode {
                 config,
                 ticket_model,
                 data_dir,
+                temporal,
             })
         }
+        Command::Worker {
+            temporal,
+            flows,
+            config,
+            ticket_model,
+            data_dir,
+        } => commands::worker::run_worker(&commands::worker::WorkerArgs {
+            temporal,
+            flows,
+            config,
+            ticket_model,
+            data_dir: commands::worker::worker_data_dir(data_dir.as_deref()),
+        }),
         Command::Serve {
             db,
             listen,
@@ -324,6 +397,29 @@ fn main() -> ExitCode {
             config,
             ticket_model,
             data_dir,
+        }),
+        Command::Demo {
+            listen,
+            speed,
+            dir,
+            seed,
+            orders,
+            tickets,
+            returns,
+            invoices,
+            exit_after_summary,
+        } => commands::demo::run(&commands::demo::DemoArgs {
+            listen,
+            speed,
+            dir,
+            seed,
+            mix: commands::demo::Mix {
+                orders,
+                tickets,
+                returns,
+                invoices,
+            },
+            exit_after_summary,
         }),
         Command::Sandbox {
             listen,
@@ -389,6 +485,7 @@ fn main() -> ExitCode {
             db,
             synchronous,
             json,
+            temporal,
         } => commands::bench::run(&commands::bench::BenchArgs {
             workload,
             runs,
@@ -398,6 +495,7 @@ fn main() -> ExitCode {
             db,
             synchronous,
             json,
+            temporal,
         }),
     }
 }

@@ -1,5 +1,7 @@
 //! Runs the Serverless Workflow conformance kit (`../shared/conformance/ctk/features`) and
-//! shopflow's own scenarios (`tests/features`) with cucumber, on the embedded in-memory backend.
+//! shopflow's own scenarios (`tests/features`) with cucumber, on the embedded in-memory backend,
+//! then the conformance kit again on the Temporal backend (a dev server the run starts; see
+//! `ctk/temporal.rs`). `SHOPFLOW_CTK_TEMPORAL=0` leaves the Temporal pass out.
 //!
 //! Calls to petstore.swagger.io and httpbin.org go to local stand-ins on 127.0.0.1. A step
 //! phrase that matches no step definition fails the run (it is not skipped). The process exits
@@ -18,6 +20,8 @@ mod functions;
 mod local_services;
 #[path = "ctk/probe.rs"]
 mod probe;
+#[path = "ctk/temporal.rs"]
+mod temporal;
 #[path = "ctk/values.rs"]
 mod values;
 #[path = "ctk/world.rs"]
@@ -38,6 +42,24 @@ const KIT: &str = concat!(
 );
 /// Our own scenarios.
 const OURS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/features");
+/// Our scenarios that take no virtual time, which also run on Temporal.
+const ON_TEMPORAL_TOO: [(&str, &str); 3] = [
+    (
+        "calls on Temporal",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/features/calls.feature"),
+    ),
+    (
+        "data flow on Temporal",
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/features/data-flow.feature"
+        ),
+    ),
+    (
+        "errors on Temporal",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/features/errors.feature"),
+    ),
+];
 
 /// One suite's scenario counts.
 struct Tally {
@@ -96,10 +118,20 @@ async fn main() -> ExitCode {
         }
     };
     SERVICES.get_or_init(|| services);
-    let tallies = [
+    let mut tallies = vec![
         suite("conformance kit", KIT).await,
         suite("shopflow scenarios", OURS).await,
     ];
+    if std::env::var("SHOPFLOW_CTK_TEMPORAL").as_deref() != Ok("0") {
+        // Real time on Temporal: the kit has no waits; our scenarios' hour-long timers and
+        // virtual-time checks stay on the embedded pass.
+        temporal::select(true);
+        tallies.push(suite("conformance kit on Temporal", KIT).await);
+        for (name, path) in ON_TEMPORAL_TOO {
+            tallies.push(suite(name, path).await);
+        }
+        temporal::select(false);
+    }
     println!();
     let mut failed = false;
     for t in &tallies {

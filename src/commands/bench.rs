@@ -49,7 +49,7 @@ pub enum Workload {
 }
 
 impl Workload {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Workload::Chain => "chain",
             Workload::Fanout => "fanout",
@@ -60,7 +60,7 @@ impl Workload {
     }
 
     /// The flow a run of this workload runs.
-    fn flow(self, steps: usize) -> String {
+    pub(crate) fn flow(self, steps: usize) -> String {
         let mut text = format!(
             "document: {{dsl: '1.0.3', namespace: bench, name: {}, version: '1.0.0'}}\ndo:\n",
             self.name()
@@ -142,6 +142,8 @@ pub struct BenchArgs {
     pub synchronous: Durability,
     /// Print the JSON summary line.
     pub json: bool,
+    /// The backend (the embedded engine unless `--backend temporal`).
+    pub temporal: crate::commands::worker::TemporalArgs,
 }
 
 /// What one chain benchmark measured.
@@ -166,6 +168,8 @@ pub fn run(args: &BenchArgs) -> ExitCode {
     }
     let outcome = if args.workload == Workload::Ocr {
         bench_ocr(args)
+    } else if args.temporal.backend == crate::commands::worker::Backend::Temporal {
+        crate::commands::bench_temporal::bench(args)
     } else {
         bench(args)
     };
@@ -570,7 +574,7 @@ fn bench_ocr(args: &BenchArgs) -> Result<ExitCode, String> {
 }
 
 /// The `p`th percentile (nearest rank) of ascending `sorted`; NaN when it is empty.
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
@@ -579,7 +583,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 /// The process's peak resident set (`VmHWM` in `/proc/self/status`), in MiB.
-fn peak_rss_mb() -> Option<f64> {
+pub(crate) fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
@@ -587,7 +591,7 @@ fn peak_rss_mb() -> Option<f64> {
 }
 
 /// User plus system CPU time of this process so far (`/proc/self/stat` fields 14 and 15).
-fn cpu_seconds() -> Option<f64> {
+pub(crate) fn cpu_seconds() -> Option<f64> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     // Field 2 (the command name) may hold spaces; count from the `)` that closes it, after
     // which field 3 comes first.
@@ -598,7 +602,7 @@ fn cpu_seconds() -> Option<f64> {
     Some((utime + stime) / CLOCK_TICKS_PER_SEC)
 }
 
-fn round(x: f64, places: i32) -> f64 {
+pub(crate) fn round(x: f64, places: i32) -> f64 {
     let scale = 10f64.powi(places);
     (x * scale).round() / scale
 }

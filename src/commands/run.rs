@@ -9,6 +9,8 @@ use serde_json::Value;
 use shopflow_core::RunStatus;
 use shopflow_embedded::{Engine, EngineError, EngineOptions};
 
+use crate::commands::run_temporal::{TemporalRun, run_on_temporal};
+use crate::commands::worker::Backend;
 use crate::commands::{
     EXIT_INVALID_DEFINITION, builtin_names, load_valid, print_diagnostics, secrets_from_env,
 };
@@ -34,6 +36,8 @@ pub struct RunArgs {
     /// Artifacts and the voucher key (default: `NAME-data` beside the database; temporary
     /// like the database when neither is given).
     pub data_dir: Option<PathBuf>,
+    /// The backend, and the Temporal cluster when it is `temporal`.
+    pub temporal: crate::commands::worker::TemporalArgs,
 }
 
 /// Runs the flow; see the module docs for the exit status.
@@ -106,7 +110,22 @@ pub fn run(args: RunArgs) -> ExitCode {
         Err(code) => return code,
     };
     let code = runtime.block_on(async {
-        let code = run_on_engine(&args, &db, &loaded.workflow, input, functions).await;
+        let code = match args.temporal.backend {
+            Backend::Embedded => {
+                run_on_engine(&args, &db, &loaded.workflow, input, functions).await
+            }
+            Backend::Temporal => {
+                run_on_temporal(TemporalRun {
+                    file: &args.file,
+                    workflow: &loaded.workflow,
+                    flows: &args.flows,
+                    input,
+                    functions,
+                    temporal: &args.temporal,
+                })
+                .await
+            }
+        };
         workers.browser.shutdown().await;
         shopflow_ocr::engine::Engines::global().release();
         code

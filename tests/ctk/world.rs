@@ -5,6 +5,9 @@
 //! and timeouts pass instantly in virtual time and the scenario can check how much virtual time
 //! went by. Runs that do HTTP keep the real clock: a paused runtime advances its clock whenever
 //! it is idle, which would fire client timeouts while a request is merely in flight.
+//!
+//! When `temporal::select(true)` is in force, runs go to a Temporal dev server instead (see
+//! `temporal.rs`); the steps see the same run either way.
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -15,11 +18,12 @@ use serde_json::{Value, json};
 use shopflow_core::{Limits, RunOptions, TaskEvent, TaskStatus, WorkflowError, run_workflow};
 use shopflow_dsl::Workflow;
 use shopflow_embedded::{FlowCatalog, MemoryContext};
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::functions;
 use crate::local_services::LocalServices;
 use crate::probe::Probe;
+use crate::temporal;
 
 /// The local services, started once by `main` before any scenario runs.
 pub static SERVICES: OnceLock<LocalServices> = OnceLock::new();
@@ -108,10 +112,21 @@ pub fn describe(ending: &Ending) -> String {
     }
 }
 
+/// What a run's thread hands the scenario once the run is under way.
+pub struct Started {
+    /// The embedded run's context (events go in here, the task log comes out).
+    pub context: Option<MemoryContext>,
+    /// How many `listen`s wait for an event.
+    pub listening: watch::Receiver<usize>,
+    /// Where a Temporal run takes events.
+    pub remote: Option<mpsc::UnboundedSender<Value>>,
+}
+
 /// A run in progress (or finished) on its own thread.
 struct Run {
     id: String,
-    context: MemoryContext,
+    context: Option<MemoryContext>,
+    remote: Option<mpsc::UnboundedSender<Value>>,
     listening: watch::Receiver<usize>,
     cancel: Option<oneshot::Sender<()>>,
     finished: Option<oneshot::Receiver<Outcome>>,
@@ -249,7 +264,14 @@ impl FlowWorld {
         }
         // Runs that reach the local services keep the real clock (see the module docs).
         let paused = !definition.contains(&self.services.base);
-        let id = format!("ctk-{}", workflow.document.name);
+        let on_temporal = temporal::selected();
+        let id = if on_temporal {
+            static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            format!("ctk-{}-{}-{n}", workflow.document.name, std::process::id())
+        } else {
+            format!("ctk-{}", workflow.document.name)
+        };
         let options = RunOptions {
             run_id: id.clone(),
             input: self.input.clone(),
@@ -262,9 +284,17 @@ impl FlowWorld {
         let (started_tx, started_rx) = oneshot::channel();
         let (cancel_tx, cancel_rx) = oneshot::channel();
         let (finished_tx, finished_rx) = oneshot::channel();
-        std::thread::Builder::new()
-            .name(format!("run {id}"))
-            .spawn(move || {
+        let thread = std::thread::Builder::new().name(format!("run {id}"));
+        let spawned = if on_temporal {
+            let start = temporal::Start {
+                definition,
+                subflows: self.subflows.clone(),
+                options,
+                early,
+            };
+            thread.spawn(move || temporal::run_thread(start, started_tx, cancel_rx, finished_tx))
+        } else {
+            thread.spawn(move || {
                 run_thread(
                     workflow,
                     catalog,
@@ -276,12 +306,14 @@ impl FlowWorld {
                     finished_tx,
                 )
             })
-            .expect("a thread for the run");
-        let (context, listening) = started_rx.await.expect("the run thread starts");
+        };
+        spawned.expect("a thread for the run");
+        let started = started_rx.await.expect("the run thread starts");
         self.run = Some(Run {
             id,
-            context,
-            listening,
+            context: started.context,
+            remote: started.remote,
+            listening: started.listening,
             cancel: Some(cancel_tx),
             finished: Some(finished_rx),
             outcome: None,
@@ -308,7 +340,12 @@ impl FlowWorld {
     /// Delivers `event` to the running flow.
     pub fn publish(&mut self, event: Value) {
         let event = self.complete_event(event);
-        self.run_mut().context.publish(event);
+        let run = self.run_mut();
+        if let Some(context) = &run.context {
+            context.publish(event);
+        } else if let Some(remote) = &run.remote {
+            let _ = remote.send(event);
+        }
     }
 
     /// Cancels the run.
@@ -330,7 +367,11 @@ impl FlowWorld {
                 Ok(Ok(outcome)) => outcome,
                 Ok(Err(_)) => panic!("the run's thread died (a panic in the engine?)"),
                 Err(_) => {
-                    let log = run.context.task_log();
+                    let log = run
+                        .context
+                        .as_ref()
+                        .map(MemoryContext::task_log)
+                        .unwrap_or_default();
                     let text = log
                         .iter()
                         .map(|e| format!("  {:?} {}", e.status, e.name))
@@ -373,7 +414,7 @@ fn run_thread(
     options: RunOptions,
     early: Vec<Value>,
     paused: bool,
-    started: oneshot::Sender<(MemoryContext, watch::Receiver<usize>)>,
+    started: oneshot::Sender<Started>,
     mut cancel: oneshot::Receiver<()>,
     finished: oneshot::Sender<Outcome>,
 ) {
@@ -389,7 +430,12 @@ fn run_thread(
             context.publish(event);
         }
         let probe = Probe::new(context.clone());
-        if started.send((context.clone(), probe.listening())).is_err() {
+        let handed = Started {
+            context: Some(context.clone()),
+            listening: probe.listening(),
+            remote: None,
+        };
+        if started.send(handed).is_err() {
             return;
         }
         let clock = tokio::time::Instant::now();

@@ -35,6 +35,45 @@ Feature: Calls and subflows
     greeting: Hello Li Lei, order T-5
     """
 
+  Scenario: A custom function called from two places journals each call on its own
+    Given a workflow with definition:
+    """yaml
+    document:
+      dsl: '1.0.3'
+      namespace: shopflow
+      name: custom-function-twice
+      version: '1.0.0'
+    use:
+      functions:
+        shout:
+          do:
+            - say:
+                call: echo
+                with:
+                  said: ${ .word }
+    do:
+      - first:
+          call: shout
+          with:
+            word: hello
+          export:
+            as: '${ {first: .said} }'
+      - second:
+          call: shout
+          with:
+            word: again
+      - both:
+          set:
+            first: ${ $context.first }
+            second: ${ .said }
+    """
+    When the workflow is executed
+    Then the workflow should complete with output:
+    """yaml
+    first: hello
+    second: again
+    """
+
   Scenario: A built-in function is called by name
     Given a workflow with definition:
     """yaml

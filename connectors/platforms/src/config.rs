@@ -74,9 +74,9 @@ pub struct SecretSource {
     pub file: Option<PathBuf>,
 }
 
-/// `shopflow.toml` as written.
+/// `shopflow.toml` as written. Unknown top-level keys land in `workers` and are refused there
+/// by name (serde's `deny_unknown_fields` does not work together with `flatten`).
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawConfig {
     #[serde(default)]
     shop: Vec<RawShop>,
@@ -84,7 +84,14 @@ struct RawConfig {
     hooks: Option<RawHooks>,
     #[serde(default)]
     voucher: Option<RawVoucher>,
+    /// Sections the workers read themselves (see [`WORKER_SECTIONS`]).
+    #[serde(flatten)]
+    workers: BTreeMap<String, toml::Value>,
 }
+
+/// The top-level tables of `shopflow.toml` that belong to workers, not to the connectors: each
+/// worker reads and checks its own with [`Config::section`].
+pub const WORKER_SECTIONS: &[&str] = &["desk", "notify", "returns", "chase", "invoice"];
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -163,6 +170,11 @@ pub struct Config {
     pub hook_max_age: Option<Duration>,
     /// `[voucher]`: where voucher links point and the key that signs them.
     pub voucher: VoucherSettings,
+    /// The worker sections ([`WORKER_SECTIONS`]) as written, for their workers to read.
+    pub sections: BTreeMap<String, toml::Value>,
+    /// The file this came from (`shopflow.toml` when built in code), for error messages and
+    /// for secret files named relative to it.
+    pub path: PathBuf,
 }
 
 /// `[voucher]` in `shopflow.toml`.
@@ -199,6 +211,23 @@ impl Config {
             path: path.to_owned(),
             message: e.to_string().trim_end().to_owned(),
         })?;
+        if let Some(unknown) = raw
+            .workers
+            .keys()
+            .find(|k| !WORKER_SECTIONS.contains(&k.as_str()))
+        {
+            return Err(Error::Parse {
+                path: path.to_owned(),
+                message: format!(
+                    "unknown table `[{unknown}]`; shopflow.toml has `[[shop]]`, `[hooks]`, `[voucher]` and {}",
+                    WORKER_SECTIONS
+                        .iter()
+                        .map(|s| format!("`[{s}]`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
         let base = path.parent().unwrap_or(Path::new("."));
         let mut shops = BTreeMap::new();
         for raw_shop in raw.shop {
@@ -227,7 +256,32 @@ impl Config {
             shops,
             hook_max_age: raw.hooks.and_then(|h| h.max_age_s).map(Duration::from_secs),
             voucher,
+            sections: raw.workers,
+            path: path.to_owned(),
         })
+    }
+
+    /// The worker section `[name]` read into `T` (`None` when the file has none). The error
+    /// names the file and the section, with TOML's own message (the key that is wrong).
+    pub fn section<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<Option<T>, Error> {
+        self.sections
+            .get(name)
+            .map(|v| {
+                v.clone()
+                    .try_into()
+                    .map_err(|e: toml::de::Error| Error::Parse {
+                        path: self.path.clone(),
+                        message: format!("[{name}]: {}", e.to_string().trim_end()),
+                    })
+            })
+            .transpose()
+    }
+
+    /// Reads a secret named in a worker section (`field` is its key, for the error), from the
+    /// environment or from a file relative to this config file.
+    pub fn secret(&self, field: &str, src: &SecretSource) -> Result<Secret, String> {
+        let base = self.path.parent().unwrap_or(Path::new("."));
+        read_secret(field, src, base, &|name| std::env::var(name).ok())
     }
 
     /// The shop called `name`.

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use serde_json::{Map, Value, json};
-use shopflow_core::{CallContext, ErrorKind, Function, FunctionRegistry, WorkflowError};
+use shopflow_core::{
+    ArtifactError, ArtifactStore, CallContext, ErrorKind, Function, FunctionRegistry, WorkflowError,
+};
 
 use crate::client::{Connectors, Invoice, Operation, PayerKind};
 use crate::error::Error;
@@ -87,8 +89,13 @@ const ALL: [(&str, Kind, &str); 11] = [
     ),
 ];
 
-/// Registers every `platform.*` function; calls go to the shops of `connectors`.
-pub fn register(registry: &mut FunctionRegistry, connectors: Connectors) {
+/// Registers every `platform.*` function; calls go to the shops of `connectors`, and
+/// `platform.invoice.upload` reads a `pdf` artifact from `artifacts`.
+pub fn register(
+    registry: &mut FunctionRegistry,
+    connectors: Connectors,
+    artifacts: Option<ArtifactStore>,
+) {
     for (name, kind, summary) in ALL {
         registry.register(
             name,
@@ -97,6 +104,7 @@ pub fn register(registry: &mut FunctionRegistry, connectors: Connectors) {
                 kind,
                 summary,
                 connectors: connectors.clone(),
+                artifacts: artifacts.clone(),
             }),
         );
     }
@@ -107,6 +115,7 @@ struct PlatformFunction {
     kind: Kind,
     summary: &'static str,
     connectors: Connectors,
+    artifacts: Option<ArtifactStore>,
 }
 
 impl Function for PlatformFunction {
@@ -118,6 +127,7 @@ impl Function for PlatformFunction {
         let name = self.name;
         let kind = self.kind;
         let connectors = self.connectors.clone();
+        let artifacts = self.artifacts.clone();
         Box::pin(async move {
             let at = |e: WorkflowError| e.at(&ctx.instance);
             let args = Args::new(name, &args).map_err(at)?;
@@ -132,7 +142,7 @@ impl Function for PlatformFunction {
             })?;
             let platform = client.shop().platform;
             let to_flow = |e: Error| at(e.to_workflow_error(platform, &shop_name));
-            let mut op = operation(kind, &args).map_err(at)?;
+            let mut op = operation(kind, &args, artifacts.as_ref()).map_err(at)?;
             // Shopify's return approval takes no address and JD offers none (its error then
             // names `return.agree`); the others need the shop's default.
             if let Operation::ReturnAgree { address_id, .. } = &mut op
@@ -246,7 +256,11 @@ async fn already_done(client: &crate::client::ShopClient, op: &Operation) -> boo
     })
 }
 
-fn operation(kind: Kind, a: &Args) -> Result<Operation, WorkflowError> {
+fn operation(
+    kind: Kind,
+    a: &Args,
+    artifacts: Option<&ArtifactStore>,
+) -> Result<Operation, WorkflowError> {
     Ok(match kind {
         Kind::OrderGet => Operation::OrderGet {
             order_id: a.string("order_id")?,
@@ -291,14 +305,7 @@ fn operation(kind: Kind, a: &Args) -> Result<Operation, WorkflowError> {
             text: a.string("text")?,
         },
         Kind::InvoiceUpload => {
-            use base64::Engine as _;
-            let pdf_b64 = a.string("pdf_base64")?;
-            let pdf = base64::engine::general_purpose::STANDARD
-                .decode(pdf_b64.trim())
-                .map_err(|e| a.invalid("pdf_base64", &format!("is not base64 ({e})")))?;
-            if !pdf.starts_with(b"%PDF-") {
-                return Err(a.invalid("pdf_base64", "is not a PDF (it must start with `%PDF-`)"));
-            }
+            let pdf = invoice_pdf(a, artifacts)?;
             let payer_kind = match a.optional_string("payer_kind")?.as_deref() {
                 None | Some("person") => PayerKind::Person,
                 Some("company") => PayerKind::Company,
@@ -322,6 +329,80 @@ fn operation(kind: Kind, a: &Args) -> Result<Operation, WorkflowError> {
             })
         }
     })
+}
+
+/// The invoice PDF of `platform.invoice.upload`: an artifact in `pdf` (as `invoice.render`
+/// returns it) or the file itself in `pdf_base64`.
+fn invoice_pdf(a: &Args, artifacts: Option<&ArtifactStore>) -> Result<Vec<u8>, WorkflowError> {
+    use base64::Engine as _;
+    let artifact = a.map.get("pdf").filter(|v| !v.is_null());
+    let (arg, pdf) = match (artifact, a.optional_string("pdf_base64")?) {
+        (Some(_), Some(_)) => {
+            return Err(a.invalid("pdf", "and `pdf_base64` are both given; pass one of them"));
+        }
+        (None, None) => {
+            return Err(a.invalid(
+                "pdf",
+                "is missing; pass the artifact `invoice.render` returned (`pdf: ${ .rendered.pdf }`) or the file as `pdf_base64`",
+            ));
+        }
+        (None, Some(b64)) => (
+            "pdf_base64",
+            base64::engine::general_purpose::STANDARD
+                .decode(b64.trim())
+                .map_err(|e| a.invalid("pdf_base64", &format!("is not base64 ({e})")))?,
+        ),
+        (Some(v), None) => {
+            let reference = v
+                .as_str()
+                .or_else(|| v.get("artifact").and_then(Value::as_str))
+                .ok_or_else(|| {
+                    a.invalid(
+                        "pdf",
+                        &format!(
+                            "must be an artifact (`{{artifact: \"sha256:…\", …}}` as `invoice.render` returns it, or the `sha256:…` string), got {v}"
+                        ),
+                    )
+                })?;
+            let store = artifacts.ok_or_else(|| {
+                WorkflowError::new(ErrorKind::Configuration, "No artifact store").with_detail(
+                    format!(
+                        "`{}`: `pdf` names an artifact, but this shopflow has no data directory to read it from; pass the file as `pdf_base64`",
+                        a.function
+                    ),
+                )
+            })?;
+            let bytes = match store.get(reference) {
+                Ok(Some(bytes)) => bytes,
+                Ok(None) => {
+                    return Err(a.invalid(
+                        "pdf",
+                        &format!(
+                            "names `{reference}`, which is not in this shopflow's artifact store (another data directory, or deleted)"
+                        ),
+                    ));
+                }
+                Err(ArtifactError::BadReference(_)) => {
+                    return Err(a.invalid(
+                        "pdf",
+                        &format!("`{reference}` is not an artifact reference (`sha256:` and 64 hex digits)"),
+                    ));
+                }
+                Err(e) => {
+                    return Err(
+                        WorkflowError::new(ErrorKind::Runtime, "Artifact unreadable")
+                            .with_detail(format!("`{}`: `pdf`: {e}; retrying can help", a.function))
+                            .retryable(true),
+                    );
+                }
+            };
+            ("pdf", bytes)
+        }
+    };
+    if !pdf.starts_with(b"%PDF-") {
+        return Err(a.invalid(arg, "is not a PDF (it must start with `%PDF-`)"));
+    }
+    Ok(pdf)
 }
 
 /// A function's `with:` arguments, with errors that name the function and the argument.
@@ -399,7 +480,7 @@ mod tests {
     fn arguments_are_checked_with_the_function_and_argument_named() {
         let v = json!({"shop": "s", "refund_id": "1", "amount": 12.3});
         let a = Args::new("platform.refund.agree", &v).unwrap();
-        let e = operation(Kind::RefundAgree, &a).unwrap_err();
+        let e = operation(Kind::RefundAgree, &a, None).unwrap_err();
         assert!(
             e.detail
                 .unwrap()
@@ -408,7 +489,7 @@ mod tests {
         let v = json!({"shop": "s", "refund_id": "1", "amount": "12.30"});
         let a = Args::new("platform.refund.agree", &v).unwrap();
         assert_eq!(
-            operation(Kind::RefundAgree, &a).unwrap(),
+            operation(Kind::RefundAgree, &a, None).unwrap(),
             Operation::RefundAgree {
                 refund_id: "1".into(),
                 order_id: None,
@@ -418,8 +499,75 @@ mod tests {
         let v = json!({"shop": "s"});
         let a = Args::new("platform.order.get", &v).unwrap();
         assert_eq!(
-            operation(Kind::OrderGet, &a).unwrap_err().detail.as_deref(),
+            operation(Kind::OrderGet, &a, None)
+                .unwrap_err()
+                .detail
+                .as_deref(),
             Some("`platform.order.get`: `order_id` is missing")
         );
+    }
+    #[test]
+    fn invoice_pdf_from_an_artifact_or_base64() {
+        let dir = std::env::temp_dir().join(format!("shopflow-upload-pdf-{}", std::process::id()));
+        let store = ArtifactStore::open(&dir).unwrap();
+        let stored = store
+            .put(b"%PDF-1.7 invoice", "application/pdf", "invoice.pdf")
+            .unwrap();
+        let not_pdf = store.put(b"hello", "text/plain", "x.txt").unwrap();
+        let detail = |args: Value, store: Option<&ArtifactStore>| {
+            let a = Args::new("platform.invoice.upload", &args).unwrap();
+            invoice_pdf(&a, store).map_err(|e| e.detail.unwrap_or_default())
+        };
+        let object = serde_json::to_value(&stored).unwrap();
+        assert_eq!(
+            detail(json!({ "pdf": object }), Some(&store)).unwrap(),
+            b"%PDF-1.7 invoice"
+        );
+        assert_eq!(
+            detail(json!({"pdf": stored.artifact}), Some(&store)).unwrap(),
+            b"%PDF-1.7 invoice"
+        );
+        assert_eq!(
+            detail(json!({"pdf_base64": "JVBERi0xLjc="}), None).unwrap(),
+            b"%PDF-1.7"
+        );
+        let missing = format!("sha256:{}", "0".repeat(64));
+        let errors = [
+            detail(json!({"pdf": missing}), Some(&store)),
+            detail(json!({"pdf": not_pdf.artifact}), Some(&store)),
+            detail(json!({"pdf": "md5:00"}), Some(&store)),
+            detail(json!({"pdf": 7}), Some(&store)),
+            detail(json!({"pdf": stored.artifact}), None),
+            detail(
+                json!({"pdf": stored.artifact, "pdf_base64": "JVBERi0xLjc="}),
+                Some(&store),
+            ),
+            detail(json!({}), Some(&store)),
+        ];
+        let _ = std::fs::remove_dir_all(&dir);
+        let errors: Vec<String> = errors.into_iter().map(|r| r.unwrap_err()).collect();
+        assert_eq!(
+            errors[0],
+            format!(
+                "`platform.invoice.upload`: `pdf` names `{missing}`, which is not in this shopflow's artifact store (another data directory, or deleted)"
+            )
+        );
+        assert_eq!(
+            errors[1],
+            "`platform.invoice.upload`: `pdf` is not a PDF (it must start with `%PDF-`)"
+        );
+        assert!(
+            errors[2].contains("`md5:00` is not an artifact reference"),
+            "{}",
+            errors[2]
+        );
+        assert!(
+            errors[3].contains("`pdf` must be an artifact"),
+            "{}",
+            errors[3]
+        );
+        assert!(errors[4].contains("no data directory"), "{}", errors[4]);
+        assert!(errors[5].contains("both given"), "{}", errors[5]);
+        assert!(errors[6].contains("`pdf` is missing"), "{}", errors[6]);
     }
 }

@@ -72,6 +72,11 @@ pub struct Order {
     pub paid_at: Option<String>,
     /// When the platform closes it if still unpaid.
     pub auto_close_at: Option<String>,
+    /// When the seller shipped it, when the platform says (Taobao, Pinduoduo, Douyin).
+    pub shipped_at: Option<String>,
+    /// When the buyer signed for it and the trade finished (Taobao, Pinduoduo, Douyin): the
+    /// 7-day no-reason return window starts the day after.
+    pub received_at: Option<String>,
     /// Its lines.
     pub items: Vec<OrderItem>,
     /// The receiver, masked.

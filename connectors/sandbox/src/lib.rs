@@ -4,8 +4,10 @@
 //! codes, response shapes), keeps the shops' business state in SQLite, pushes messages over
 //! the platforms' channels (TMC and PDD WebSockets, Douyin and Shopify webhooks), and offers a
 //! JSON control API (`/_sandbox/…`) to seed data, drive orders and refunds, inject faults and
-//! read back what was called and what changed.
+//! read back what was called and what changed. It also simulates Aliyun's SMS and voice APIs
+//! (`/aliyun/sms`, `/aliyun/voice`) for the notify worker.
 
+mod aliyun;
 mod clock;
 mod control;
 pub mod credit_code;

@@ -29,6 +29,8 @@ pub(crate) struct Inner {
     pub hooks: Option<String>,
     pub limiter: Limiter,
     pub faults: Faults,
+    /// The simulated Aliyun account (from `[notify]`).
+    pub aliyun: crate::aliyun::Accounts,
     /// Row ids of new push messages, for the connected WebSocket clients.
     pub pushed: broadcast::Sender<i64>,
     pub resend_ms: AtomicU64,
@@ -127,6 +129,7 @@ impl std::fmt::Debug for Sandbox {
 impl Sandbox {
     /// Opens (or creates) the SQLite file and prepares every configured shop's tokens.
     pub fn open(options: SandboxOptions) -> Result<Sandbox, Error> {
+        let aliyun = crate::aliyun::Accounts::from_config(&options.config)?;
         let store = Store::open(&options.db)?;
         {
             let conn = store.lock();
@@ -156,6 +159,7 @@ impl Sandbox {
                 hooks: options.hooks.map(|h| h.trim_end_matches('/').to_owned()),
                 limiter: Limiter::default(),
                 faults: Faults::default(),
+                aliyun,
                 pushed,
                 resend_ms: AtomicU64::new(resend_ms),
                 http,
@@ -170,7 +174,8 @@ impl Sandbox {
         self.inner.resend_ms.store(ms, Ordering::Relaxed);
     }
 
-    /// Every gateway, push channel and the control API (`/_sandbox/…`).
+    /// Every gateway, push channel, the Aliyun SMS and voice APIs and the control API
+    /// (`/_sandbox/…`).
     pub fn router(&self) -> Router {
         Router::new()
             .route("/taobao/router/rest", post(crate::taobao::handle))
@@ -185,6 +190,14 @@ impl Sandbox {
             .route(
                 "/shopify/{domain}/admin/api/{version}/{*rest}",
                 get(crate::shopify::handle_get).post(crate::shopify::handle_post),
+            )
+            .route(
+                "/aliyun/sms",
+                get(crate::aliyun::sms).post(crate::aliyun::sms),
+            )
+            .route(
+                "/aliyun/voice",
+                get(crate::aliyun::voice).post(crate::aliyun::voice),
             )
             .merge(crate::control::routes())
             .with_state(self.inner.clone())

@@ -8,6 +8,6 @@ pub mod engine;
 pub mod journal;
 mod memory;
 
-pub use durable::{Clock, ManualClock, SqliteContext, Store, SystemClock};
+pub use durable::{AcceleratedClock, Clock, ManualClock, SqliteContext, Store, SystemClock};
 pub use engine::{Engine, EngineError, EngineOptions, FlowInfo, Published, RunView};
 pub use memory::{FlowCatalog, MemoryContext};

@@ -27,7 +27,7 @@ fn flow_json(f: &FlowInfo) -> Value {
 }
 
 /// Parses a JSON request body; bad JSON is a 400 with its line and column.
-fn json_body(body: &Bytes) -> Result<Value, Problem> {
+pub(crate) fn json_body(body: &Bytes) -> Result<Value, Problem> {
     if body.is_empty() {
         return Err(Problem::bad_body(
             "",

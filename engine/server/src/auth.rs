@@ -18,7 +18,7 @@ pub enum Role {
     Admin,
     /// Deploy flows, start and steer runs, send events.
     Ops,
-    /// Read, and send events (invoice decisions).
+    /// Read, send events, and decide desk tasks (invoice and return reviews).
     Finance,
     /// Read only.
     Viewer,
@@ -44,10 +44,17 @@ impl Role {
         match self {
             Role::Admin => true,
             Role::Ops => true,
-            Role::Finance => path == "/api/v1/events",
+            Role::Finance => path == "/api/v1/events" || is_task_decision(path),
             Role::Viewer => false,
         }
     }
+}
+
+/// `/api/v1/tasks/{id}/decision`.
+fn is_task_decision(path: &str) -> bool {
+    path.strip_prefix("/api/v1/tasks/")
+        .and_then(|rest| rest.strip_suffix("/decision"))
+        .is_some_and(|id| !id.is_empty() && !id.contains('/'))
 }
 
 /// Hex SHA-256 of a token.
@@ -132,6 +139,10 @@ mod tests {
         assert!(Role::Ops.may(&post, "/api/v1/runs"));
         assert!(!Role::Finance.may(&post, "/api/v1/flows"));
         assert!(Role::Finance.may(&post, "/api/v1/events"));
+        assert!(Role::Finance.may(&post, "/api/v1/tasks/T-000001/decision"));
+        assert!(!Role::Finance.may(&post, "/api/v1/tickets/TK-1/resolve"));
+        assert!(!Role::Finance.may(&post, "/api/v1/tasks/a/b/decision"));
+        assert!(!Role::Viewer.may(&post, "/api/v1/tasks/T-000001/decision"));
         assert!(!Role::Viewer.may(&post, "/api/v1/events"));
         assert!(Role::Viewer.may(&Method::GET, "/api/v1/runs"));
     }

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod desk;
 pub mod hooks;
 pub mod problem;
 pub mod vouchers;
@@ -36,6 +37,9 @@ pub fn router(engine: Engine) -> Router {
 pub struct Services {
     /// Return vouchers behind `GET /v/{token}` (none: those links answer 404).
     pub vouchers: Option<Arc<shopflow_voucher::Vouchers>>,
+    /// The service desk behind `/api/v1/tickets` and `/api/v1/tasks` (none: those answer
+    /// 404); [`serve`] also relays its events into the engine.
+    pub desk: Option<Arc<shopflow_desk::Desk>>,
 }
 
 /// The whole HTTP application for `engine`, taking webhooks for the shops of `intake`.
@@ -60,7 +64,12 @@ pub fn router_full(engine: Engine, intake: Intake, services: Services) -> Router
         .route("/runs", post(api::start_run).get(api::list_runs))
         .route("/runs/{id}", get(api::get_run))
         .route("/runs/{id}/{action}", post(api::control_run))
-        .route("/events", post(api::publish_event))
+        .route("/events", post(api::publish_event));
+    let api = match &services.desk {
+        Some(d) => api.merge(desk::routes(engine.clone(), Arc::clone(d))),
+        None => api,
+    };
+    let api = api
         .fallback(api::not_found)
         .route_layer(middleware::from_fn_with_state(
             engine.clone(),
@@ -98,17 +107,38 @@ pub async fn serve(
     listener: TcpListener,
     grace: Duration,
 ) -> std::io::Result<()> {
+    serve_until(engine, intake, services, listener, grace, shutdown_signal()).await
+}
+
+/// Like [`serve`], stopping when `shutdown` completes instead of on a signal (the demo and
+/// tests stop it themselves). Starts the platforms' push channels and the desk's event relay,
+/// and stops them with the server.
+pub async fn serve_until(
+    engine: Engine,
+    intake: Intake,
+    services: Services,
+    listener: TcpListener,
+    grace: Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let addr: Option<SocketAddr> = listener.local_addr().ok();
     tracing::info!(?addr, "serving");
     let channels = hooks::start_channels(&engine, &intake);
+    let relay = services
+        .desk
+        .as_ref()
+        .map(|d| desk::spawn_relay(engine.clone(), Arc::clone(d)));
     let app = router_full(engine.clone(), intake, services);
     let shutdown_engine = engine.clone();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
-            shutdown_signal().await;
+            shutdown.await;
             tracing::info!("shutdown requested: no new work; finishing calls in flight");
             for channel in &channels {
                 channel.abort();
+            }
+            if let Some(relay) = &relay {
+                relay.abort();
             }
             shutdown_engine.shutdown(grace).await;
         })

@@ -65,6 +65,7 @@ async fn server() -> Server {
     shopflow_connectors::functions::register(
         &mut registry,
         Connectors::new(config.clone(), Arc::new(|| NOW_MS)),
+        None,
     );
     let names = registry.names().into_iter().map(str::to_owned).collect();
     let engine = Engine::open(

@@ -224,6 +224,12 @@ fn order(shop: &Shop, o: &Value) -> Order {
         auto_close_at: wire::int(o.get("order_expire_time"))
             .and_then(unix_to_rfc3339)
             .filter(|_| status == OrderStatus::Unpaid),
+        shipped_at: wire::int(o.get("ship_time"))
+            .filter(|t| *t > 0)
+            .and_then(unix_to_rfc3339),
+        received_at: wire::int(o.get("finish_time"))
+            .filter(|t| *t > 0)
+            .and_then(unix_to_rfc3339),
         items: shape::items(o.get("sku_order_list"), &ITEM),
         receiver: shape::receiver(
             &name,

@@ -166,6 +166,8 @@ fn order(shop: &Shop, o: &Value) -> Order {
         created_at: gmt8_to_rfc3339(&text(o.get("orderStartTime"))),
         paid_at: gmt8_to_rfc3339(&text(o.get("paymentConfirmTime"))),
         auto_close_at: None,
+        shipped_at: None,
+        received_at: None,
         items: shape::items(o.get("itemInfoList"), &ITEM),
         receiver: shape::receiver(
             &name,

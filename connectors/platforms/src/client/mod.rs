@@ -85,6 +85,19 @@ impl Connectors {
     pub fn names(&self) -> Vec<&str> {
         self.shops.keys().map(String::as_str).collect()
     }
+
+    /// The unmasked phone number of the receiver of `order_id` in shop `shop` (see
+    /// [`ShopClient::receiver_phone`]); `Invalid` when no shop has that name.
+    pub async fn receiver_phone(
+        &self,
+        shop: &str,
+        order_id: &str,
+    ) -> Result<Option<Secret>, Error> {
+        let client = self.shop(shop).ok_or_else(|| Error::Invalid {
+            detail: format!("no shop `{shop}` in shopflow.toml"),
+        })?;
+        client.receiver_phone(order_id).await
+    }
 }
 
 struct Tokens {
@@ -134,11 +147,32 @@ impl ShopClient {
     /// while the failure is retryable, up to the shop's `retries`; refreshes the access token
     /// once when it expired and the platform can refresh.
     pub async fn call(&self, op: &Operation, key: &str) -> Result<Value, Error> {
+        self.call_reading(op, key, parse).await
+    }
+
+    /// The unmasked phone number of the order's receiver, for a worker that contacts the buyer
+    /// itself (SMS, a voice call). It stays inside that worker: never log it or hand it to a
+    /// flow (`platform.order.get` returns it masked). `None` when the platform shows no full
+    /// number (Douyin only gives a masked one).
+    pub async fn receiver_phone(&self, order_id: &str) -> Result<Option<Secret>, Error> {
+        let op = Operation::OrderGet {
+            order_id: order_id.to_owned(),
+        };
+        self.call_reading(&op, "", shape::receiver_phone).await
+    }
+
+    /// [`Self::call`] with the answer read by `read`.
+    async fn call_reading<T>(
+        &self,
+        op: &Operation,
+        key: &str,
+        read: Reader<T>,
+    ) -> Result<T, Error> {
         let mut attempt = 0;
         let mut refreshed = false;
         loop {
             let (token, generation) = self.token();
-            let result = self.exchange(op, key, &token).await;
+            let result = self.exchange(op, key, &token, read).await;
             match result {
                 Err(Error::TokenExpired { .. }) if !refreshed && self.can_refresh() => {
                     refreshed = true;
@@ -198,12 +232,10 @@ impl ShopClient {
             refresh_token: refresh.expose().to_owned(),
         };
         let (token, _) = self.token();
-        let answer = self
-            .exchange(&op, "", &token)
-            .await
-            .map_err(|e| Error::Authentication {
-                detail: format!("the access token expired and refreshing it failed: {e}"),
-            })?;
+        let refreshed = self.exchange(&op, "", &token, parse).await;
+        let answer = refreshed.map_err(|e| Error::Authentication {
+            detail: format!("the access token expired and refreshing it failed: {e}"),
+        })?;
         let access = wire::text(answer.get("access_token"));
         if access.is_empty() {
             return Err(Error::Malformed {
@@ -221,8 +253,14 @@ impl ShopClient {
         Ok(())
     }
 
-    /// One request and its answer, after waiting for the shop's rate.
-    async fn exchange(&self, op: &Operation, key: &str, token: &str) -> Result<Value, Error> {
+    /// One request and its answer read by `read`, after waiting for the shop's rate.
+    async fn exchange<T>(
+        &self,
+        op: &Operation,
+        key: &str,
+        token: &str,
+        read: Reader<T>,
+    ) -> Result<T, Error> {
         self.limiter.until_ready().await;
         let now = (self.clock)();
         let request = match self.shop.platform {
@@ -233,13 +271,7 @@ impl ShopClient {
             Platform::Shopify => shopify::build(&self.shop, token, op, key, now),
         }?;
         let response = self.send(request).await?;
-        match self.shop.platform {
-            Platform::Taobao => taobao::parse(&self.shop, op, &response),
-            Platform::Jd => jd::parse(&self.shop, op, &response),
-            Platform::Pdd => pdd::parse(&self.shop, op, &response),
-            Platform::Douyin => douyin::parse(&self.shop, op, &response),
-            Platform::Shopify => shopify::parse(&self.shop, op, &response),
-        }
+        read(&self.shop, op, &response)
     }
 
     async fn send(&self, request: Request) -> Result<Response, Error> {
@@ -278,6 +310,20 @@ impl ShopClient {
             retry_after,
             body,
         })
+    }
+}
+
+/// Reads a platform's answer to an operation.
+type Reader<T> = fn(&Shop, &Operation, &Response) -> Result<T, Error>;
+
+/// Reads the answer to `op` in the shop's platform dialect (the model flows see).
+pub(crate) fn parse(shop: &Shop, op: &Operation, response: &Response) -> Result<Value, Error> {
+    match shop.platform {
+        Platform::Taobao => taobao::parse(shop, op, response),
+        Platform::Jd => jd::parse(shop, op, response),
+        Platform::Pdd => pdd::parse(shop, op, response),
+        Platform::Douyin => douyin::parse(shop, op, response),
+        Platform::Shopify => shopify::parse(shop, op, response),
     }
 }
 

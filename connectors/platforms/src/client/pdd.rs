@@ -284,6 +284,8 @@ fn order(shop: &Shop, o: &Value) -> Order {
         created_at: gmt8_to_rfc3339(&text(o.get("created_time"))),
         paid_at: gmt8_to_rfc3339(&text(o.get("pay_time"))),
         auto_close_at: None,
+        shipped_at: gmt8_to_rfc3339(&text(o.get("shipping_time"))),
+        received_at: gmt8_to_rfc3339(&text(o.get("receive_time"))),
         items: shape::items(o.get("item_list"), &ITEM),
         receiver: shape::receiver(
             &name,

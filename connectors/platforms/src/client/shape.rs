@@ -1,12 +1,16 @@
 //! The parts of the model every dialect reads the same way, from its own field names: order
-//! lines, the masked receiver and return addresses.
+//! lines, the masked receiver and return addresses; and the unmasked receiver phone, which only
+//! workers that contact the buyer themselves read (never a flow).
 
 use serde_json::{Value, json};
 
-use super::wire::{int, non_empty, text};
+use super::operation::Operation;
+use super::wire::{Response, int, non_empty, text};
+use crate::config::{Secret, Shop};
 use crate::error::Error;
 use crate::model::{Order, OrderItem, Receiver, ReturnAddress, mask_name, mask_phone, region};
 use crate::money::{fen, format_fen, yuan_to_fen};
+use crate::platform::Platform;
 
 /// How a platform names the fields of an order line.
 pub struct ItemFields {
@@ -51,6 +55,29 @@ pub fn receiver(name: &str, phone: &str, region_parts: &[String]) -> Option<Rece
         phone: mask_phone(phone),
         region: region(&parts),
     })
+}
+
+/// The receiver's unmasked phone in an order answer (`OrderGet`), after the platform's dialect
+/// read the answer (so its errors are the usual ones). `None` when there is no full number.
+pub fn receiver_phone(
+    shop: &Shop,
+    op: &Operation,
+    resp: &Response,
+) -> Result<Option<Secret>, Error> {
+    super::parse(shop, op, resp)?;
+    let pointer = match shop.platform {
+        Platform::Taobao => "/trade_fullinfo_get_response/trade/receiver_mobile",
+        Platform::Jd => {
+            "/jingdong_pop_order_get_responce/orderDetailInfo/orderInfo/consigneeInfo/mobile"
+        }
+        Platform::Pdd => "/order_information_get_response/order_info/receiver_phone",
+        Platform::Shopify => "/order/shipping_address/phone",
+        // Douyin shows apps `mask_post_tel` only; the full number needs its decryption API.
+        Platform::Douyin => return Ok(None),
+    };
+    let phone = text(resp.json()?.pointer(pointer));
+    let phone = phone.trim();
+    Ok((!phone.is_empty() && !phone.contains('*')).then(|| Secret::new(phone)))
 }
 
 /// How a platform names the fields of a return address.
@@ -117,4 +144,42 @@ pub fn order_list(
         .unwrap_or_default();
     let total = total.unwrap_or(orders.len() as i64);
     json!({ "total": total, "orders": orders })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_unmasked_receiver_phone_only_here() {
+        let shop = crate::client::tests::shop(Platform::Pdd);
+        let op = Operation::OrderGet {
+            order_id: "261124-1".into(),
+        };
+        let answer = |body: &str| Response {
+            status: 200,
+            retry_after: None,
+            body: body.to_owned(),
+        };
+        let ok = answer(
+            r#"{"order_information_get_response":{"order_info":{"order_sn":"261124-1","order_status":1,"receiver_name":"张三","receiver_phone":"13812345678"}}}"#,
+        );
+        let phone = receiver_phone(&shop, &op, &ok).unwrap().unwrap();
+        assert_eq!(phone.expose(), "13812345678");
+        assert_eq!(format!("{phone:?}"), "***");
+        let order = crate::client::parse(&shop, &op, &ok).unwrap();
+        assert_eq!(order["receiver"]["phone"], "138****5678");
+        let missing = answer(
+            r#"{"error_response":{"error_code":20004,"error_msg":"数据不存在","sub_msg":"order not found"}}"#,
+        );
+        assert!(matches!(
+            receiver_phone(&shop, &op, &missing),
+            Err(Error::NotFound { .. })
+        ));
+        let douyin = crate::client::tests::shop(Platform::Douyin);
+        let masked = answer(
+            r#"{"code":10000,"data":{"shop_order_detail":{"order_id":"1","mask_post_receiver":"张*","mask_post_tel":"138****5678"}}}"#,
+        );
+        assert_eq!(receiver_phone(&douyin, &op, &masked).unwrap(), None);
+    }
 }

@@ -196,6 +196,8 @@ fn order(shop: &Shop, o: &Value) -> Order {
         created_at: rfc3339(&text(o.get("created_at"))),
         paid_at: rfc3339(&text(o.get("processed_at"))).filter(|_| status != OrderStatus::Unpaid),
         auto_close_at: None,
+        shipped_at: None,
+        received_at: None,
         items: shape::items(o.get("line_items"), &ITEM),
         receiver: shape::receiver(
             &name,

@@ -299,6 +299,10 @@ fn order(shop: &Shop, t: &Value) -> Order {
         paid_at: gmt8_to_rfc3339(&text(t.get("pay_time"))),
         auto_close_at: gmt8_to_rfc3339(&text(t.get("timeout_action_time")))
             .filter(|_| status == OrderStatus::Unpaid),
+        shipped_at: gmt8_to_rfc3339(&text(t.get("consign_time"))),
+        // `end_time` is also set when a trade closes; only a finished trade was received.
+        received_at: gmt8_to_rfc3339(&text(t.get("end_time")))
+            .filter(|_| status == OrderStatus::Completed),
         items: shape::items(t.pointer("/orders/order"), &ITEM),
         receiver: shape::receiver(
             &name,

@@ -1,7 +1,8 @@
 //! The control API under `/_sandbox/…` (JSON, no auth, loopback peers only): seed data, drive
 //! orders and refunds as a buyer or the platform would, queue faults, and read back calls,
-//! effects, pushes and state.
+//! effects, pushes, Aliyun messages and state.
 
+mod aliyun;
 mod orders;
 mod read;
 mod refunds;
@@ -98,6 +99,7 @@ pub(crate) fn routes() -> Router<Arc<Inner>> {
         .route("/_sandbox/effects", get(read::effects))
         .route("/_sandbox/calls", get(read::calls))
         .route("/_sandbox/pushes", get(read::pushes))
+        .route("/_sandbox/aliyun/messages", get(aliyun::messages))
         .route("/_sandbox/orders", post(orders::create))
         .route("/_sandbox/orders/{shop}/{order_id}", get(orders::show))
         .route(

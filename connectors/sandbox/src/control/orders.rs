@@ -31,6 +31,8 @@ pub(super) struct NewOrder {
     status: Option<String>,
     items: Option<Vec<NewItem>>,
     order_id: Option<String>,
+    /// Minutes until an unpaid order closes by itself (default 1440, one day).
+    close_after_minutes: Option<i64>,
 }
 
 pub(super) fn shop_named(sb: &Inner, name: &str) -> Result<Shop, ControlError> {
@@ -82,7 +84,13 @@ pub(super) async fn create(
     }
     // Free shipping, so a test's amounts are exactly its items.
     order.post_fee_fen = 0;
-    order.close_deadline_ms = Some(now + 24 * 3_600_000);
+    let close_after = req.close_after_minutes.unwrap_or(24 * 60);
+    if !(1..=30 * 24 * 60).contains(&close_after) {
+        return Err(ControlError::bad(
+            "close_after_minutes must be 1 to 43200 (30 days)",
+        ));
+    }
+    order.close_deadline_ms = Some(now + close_after * 60_000);
     {
         let conn = sb.store.lock();
         if !table::insert_order(&conn, &order)? {

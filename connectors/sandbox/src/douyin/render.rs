@@ -72,6 +72,8 @@ pub(crate) fn order(o: &Order) -> Value {
         } else {
             0
         },
+        "ship_time": o.shipped_ms.map_or(0, |ms| ms / 1000),
+        "finish_time": o.finished_ms.map_or(0, |ms| ms / 1000),
         "doudian_open_id": o.buyer_id,
         "mask_post_receiver": mask_name(&o.receiver_name),
         "mask_post_tel": mask_phone(&o.receiver_phone),

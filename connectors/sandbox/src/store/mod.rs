@@ -2,6 +2,7 @@
 //! one short transaction (check the idempotency key, apply the effect, store the answer), which
 //! is what makes a repeated key race-free without any other locking.
 
+mod aliyun;
 mod ledger;
 mod orders;
 mod pushes;
@@ -17,12 +18,14 @@ use rusqlite::Connection;
 
 use crate::error::Error;
 
+pub(crate) use aliyun::AliyunMessage;
 pub(crate) use ledger::{CallRow, EffectRow, StoredAnswer};
 pub(crate) use pushes::{BodyBuilder, NewPush, PushRow, PushState};
 pub(crate) use tokens::TokenCheck;
 
 /// Table access, one module per concern.
 pub(crate) mod table {
+    pub(crate) use super::aliyun::*;
     pub(crate) use super::ledger::*;
     pub(crate) use super::orders::*;
     pub(crate) use super::pushes::*;

@@ -143,4 +143,33 @@ CREATE TABLE IF NOT EXISTS pushes (
     created_ms INTEGER NOT NULL,
     updated_ms INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS aliyun_messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    access_key_id TEXT NOT NULL,
+    phone TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    template_code TEXT NOT NULL,
+    params TEXT NOT NULL,
+    out_id TEXT,
+    message_id TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    at_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS aliyun_messages_by_phone ON aliyun_messages (kind, phone, at_ms);
+CREATE TABLE IF NOT EXISTS aliyun_nonces (
+    access_key_id TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    PRIMARY KEY (access_key_id, nonce)
+);
+CREATE TABLE IF NOT EXISTS aliyun_answers (
+    access_key_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    out_id TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    PRIMARY KEY (access_key_id, action, out_id)
+);
 ";

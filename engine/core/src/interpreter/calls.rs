@@ -37,8 +37,12 @@ impl<'a, D: Durable> Interpreter<'a, D> {
                         input.clone()
                     };
                     let fn_step = step.op("fn");
+                    // The function's own tasks are named by their place under `use.functions`;
+                    // the call site joins their scope, so two calls of one function (or one
+                    // call in two places) never share a StepId, and so never a journaled result.
+                    let call_scope = scope.nested(&format!("[@{pointer}]"));
                     let (out, _): (Value, FlowDirective) = self
-                        .execute(custom, pointer, &fn_step, args, scope, None)
+                        .execute(custom, pointer, &fn_step, args, &call_scope, None)
                         .await?;
                     return Ok(out);
                 }

@@ -43,6 +43,10 @@ use crate::journal::{Error, NewEvent, Pending, RunRecord, StatusChange};
 /// engine hands its run scheduler in here; without one the child runs on a plain tokio task.
 pub type Spawner = Arc<dyn Fn(SqliteContext, Arc<Workflow>, Value) + Send + Sync>;
 
+/// Starts the runs of the flows whose `schedule.on` an emitted event completes (the engine's
+/// triggers); starting again for the same event finds the runs already started.
+pub type Triggers = Arc<dyn Fn(CloudEvent) -> BoxFuture<'static, Result<(), Error>> + Send + Sync>;
+
 /// Told about every executed call, for metrics.
 pub trait CallObserver: Send + Sync {
     /// A call of `function` in a run of `flow` ended after `elapsed`; `ok` unless it raised.
@@ -76,6 +80,7 @@ pub struct SqliteContext {
     failure: Arc<Failure>,
     waiting: Arc<AtomicUsize>,
     spawner: Option<Spawner>,
+    triggers: Option<Triggers>,
     observer: Option<Arc<dyn CallObserver>>,
     secrets: Option<SecretSource>,
     /// The evictor, and how far away (ms) a timer's due time must be to offer the run.
@@ -157,6 +162,7 @@ impl SqliteContext {
             failure: Arc::new(Failure::default()),
             waiting: Arc::new(AtomicUsize::new(0)),
             spawner: None,
+            triggers: None,
             observer: None,
             secrets: None,
             evictor: None,
@@ -173,6 +179,12 @@ impl SqliteContext {
     /// Starts detached children through `spawner`; child runs share it.
     pub fn with_spawner(mut self, spawner: Spawner) -> Self {
         self.spawner = Some(spawner);
+        self
+    }
+
+    /// Hands emitted events to `triggers` once they are stored; child runs share it.
+    pub fn with_triggers(mut self, triggers: Triggers) -> Self {
+        self.triggers = Some(triggers);
         self
     }
 
@@ -399,6 +411,7 @@ impl SqliteContext {
         )?
         .with_clock(Arc::clone(&self.clock));
         child.spawner.clone_from(&self.spawner);
+        child.triggers.clone_from(&self.triggers);
         child.waiting = Arc::clone(&self.waiting);
         child.busy = Arc::clone(&self.busy);
         child.observer.clone_from(&self.observer);
@@ -412,7 +425,14 @@ impl SqliteContext {
     /// Stores an emitted event in the inbox (a duplicate of an earlier emit is a no-op).
     async fn publish(&self, event: &CloudEvent) -> Result<(), Error> {
         let new = NewEvent::from_cloud_event(event, self.clock_ms());
-        self.store.publish(&new).await.map(|_| ())
+        self.store.publish(&new).await?;
+        // Like an event from outside, an emitted one starts the flows it triggers; on a replay
+        // of the emit this finds the runs it started the first time (their ids come from the
+        // event's id).
+        match &self.triggers {
+            Some(trigger) => trigger(event.clone()).await,
+            None => Ok(()),
+        }
     }
 
     async fn start_child(

@@ -8,6 +8,6 @@ mod context;
 mod record;
 mod store;
 
-pub use clock::{Clock, ManualClock, SystemClock};
-pub use context::{CallObserver, Driven, Evictor, SecretSource, Spawner, SqliteContext};
+pub use clock::{AcceleratedClock, Clock, ManualClock, SystemClock};
+pub use context::{CallObserver, Driven, Evictor, SecretSource, Spawner, SqliteContext, Triggers};
 pub use store::{Admitted, Gate, Store};

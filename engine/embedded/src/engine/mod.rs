@@ -653,8 +653,28 @@ impl Engine {
                 Engine { inner }.spawn(ctx, wf, input);
             }
         });
+        let weak: Weak<Inner> = Arc::downgrade(&self.inner);
+        let triggers: crate::durable::Triggers = Arc::new(move |event| {
+            let weak = weak.clone();
+            Box::pin(async move {
+                let Some(inner) = weak.upgrade() else {
+                    return Ok(());
+                };
+                match schedule::trigger(&Engine { inner }, &event, true).await {
+                    Ok(_) => Ok(()),
+                    // The journal failed: the emitting run stops and retries the emit.
+                    Err(EngineError::Journal(e)) => Err(e),
+                    // Shutting down: the emit is journaled; a replay triggers again.
+                    Err(e) => {
+                        tracing::warn!(error = %e, "an emitted event started no run");
+                        Ok(())
+                    }
+                }
+            })
+        });
         ctx.with_clock(Arc::clone(&self.inner.options.clock))
             .with_spawner(spawner)
+            .with_triggers(triggers)
             .with_observer(Arc::clone(&self.inner.metrics) as Arc<dyn crate::durable::CallObserver>)
             .with_secrets(Arc::clone(&self.inner.options.secrets))
             .without_task_log()
@@ -913,9 +933,11 @@ fn spawn_waker(engine: Engine) -> tokio::task::JoinHandle<()> {
             let evicted = engine.inner.evictions.notified();
             match next {
                 Some(due) => {
-                    let wait = u64::try_from(due - engine.now_ms()).unwrap_or(0);
+                    // The engine's clock, not the runtime's: under an accelerated (demo) or
+                    // hand-moved (test) clock the run wakes at its timer's clock time.
+                    let clock = Arc::clone(&engine.inner.options.clock);
                     tokio::select! {
-                        () = tokio::time::sleep(Duration::from_millis(wait)) => {}
+                        () = clock.sleep_until(due) => {}
                         () = evicted => continue,
                     }
                     engine.wake_due(engine.now_ms());
