@@ -13,6 +13,8 @@ DEBIAN_PACKAGES=(
   fonts-noto-cjk fonts-dejavu-core fonts-liberation
   # The browser worker: Debian's Chromium and its ChromeDriver.
   chromium chromium-driver
+  # The web console draws flow graphs as SVG with Graphviz's dot.
+  graphviz
   # The Temporal backend: the SDK's protobuf build runs protoc (with its well-known types).
   protobuf-compiler libprotobuf-dev
 )

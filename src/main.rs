@@ -138,9 +138,10 @@ enum Command {
         #[arg(long)]
         exit_after_summary: bool,
     },
-    /// Serve the REST API on the embedded engine: flows, runs, events, /metrics, /healthz.
+    /// Serve the REST API: flows, runs, events, webhooks, /metrics, /healthz.
     ///
-    /// Unfinished runs resume at start. SIGTERM or Ctrl-C stops taking work, lets calls in
+    /// Runs run on the embedded engine, or on a Temporal cluster with `--backend temporal`
+    /// (then a worker runs inside serve too unless --no-worker). Unfinished runs resume at start. SIGTERM or Ctrl-C stops taking work, lets calls in
     /// flight finish for up to --grace seconds and parks the rest for the next start.
     /// `SHOPFLOW_ADMIN_TOKEN` seeds an admin API token.
     Serve {
@@ -171,6 +172,23 @@ enum Command {
         /// (default: `NAME-data` beside the database file `NAME.db`).
         #[arg(long, value_name = "PATH")]
         data_dir: Option<PathBuf>,
+        /// Runs run on a Temporal cluster (`--backend temporal --temporal-address HOST:PORT`);
+        /// the database keeps flows, events, schedules and tokens.
+        #[command(flatten)]
+        temporal: commands::worker::TemporalArgs,
+        /// With --backend temporal: run no worker inside serve (start `shopflow worker`s).
+        #[arg(long)]
+        no_worker: bool,
+    },
+    /// Manage the people who sign in to the console and the API (while `serve` is stopped).
+    User {
+        #[command(subcommand)]
+        command: commands::users::UserCommand,
+    },
+    /// Make API tokens for users (while `serve` is stopped).
+    Token {
+        #[command(subcommand)]
+        command: commands::users::TokenCommand,
     },
     /// Simulate Taobao, JD, Pinduoduo, Douyin and Shopify on loopback for tests and demos.
     ///
@@ -379,6 +397,8 @@ fn main() -> ExitCode {
             ticket_model,
             data_dir: commands::worker::worker_data_dir(data_dir.as_deref()),
         }),
+        Command::User { command } => commands::users::run_user(command),
+        Command::Token { command } => commands::users::run_token(command),
         Command::Serve {
             db,
             listen,
@@ -388,6 +408,8 @@ fn main() -> ExitCode {
             config,
             ticket_model,
             data_dir,
+            temporal,
+            no_worker,
         } => commands::serve::run(&commands::serve::ServeArgs {
             db,
             listen,
@@ -397,6 +419,8 @@ fn main() -> ExitCode {
             config,
             ticket_model,
             data_dir,
+            temporal,
+            no_worker,
         }),
         Command::Demo {
             listen,

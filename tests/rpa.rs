@@ -3,7 +3,9 @@
 //! the return's order and items, downloads the order screenshot, and issues a return voucher;
 //! the link in its output opens the voucher's page and PDF without a login, an altered link is
 //! refused, artifacts sit content-addressed in the data directory, and the password appears
-//! nowhere in the journal or the log.
+//! nowhere in the journal or the log. Bad input (a page that never answers, a corrupt PDF)
+//! fails only its own task, with an RFC 7807 error saying whether a retry helps, and the same
+//! process goes on serving.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -336,4 +338,67 @@ async fn a_missing_secret_faults_the_run_before_any_browser_starts() {
     let detail = run["error"]["detail"].as_str().unwrap_or_default();
     assert!(detail.contains("backoffice.password"), "{detail}");
     assert!(!Path::new(&h.dir.path().join("shop-data/browser/profiles/backoffice")).exists());
+}
+
+/// A server on loopback that accepts connections and never answers.
+async fn silent_server() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind the silent server");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    format!("http://{addr}/returns")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_fails_its_own_task_and_serve_goes_on() {
+    use base64::Engine as _;
+    let silent = silent_server().await;
+    let office = back_office().await;
+    let secret = json!({"password": PASSWORD}).to_string();
+    let h = Harness::start(&[("SHOPFLOW_SECRET_BACKOFFICE", secret.as_str())]).await;
+    let pdf = base64::engine::general_purpose::STANDARD.encode(b"%PDF-1.4\nnot a PDF at all");
+    let run = h
+        .run("bad-inputs", json!({"silent": silent, "pdf": pdf}))
+        .await;
+    assert_eq!(run["status"], "completed", "{run}\n{}", h.log());
+
+    // Each failure is an RFC 7807 problem that says whether a retry can help.
+    let browser = &run["output"]["browser"];
+    assert_eq!(browser["status"], 408, "{browser}");
+    assert!(
+        browser["type"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("/timeout"),
+        "{browser}"
+    );
+    let detail = browser["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains(&format!("{silent} did not finish loading"))
+            && detail.ends_with("Retryable: running the block again can succeed."),
+        "{detail}"
+    );
+    let ocr = &run["output"]["ocr"];
+    assert_eq!(ocr["status"], 400, "{ocr}");
+    assert_eq!(ocr["title"], "Corrupt document", "{ocr}");
+    let detail = ocr["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.ends_with("Retrying the same document fails the same way."),
+        "{detail}"
+    );
+
+    // The same process still drives a browser, reads documents and issues vouchers.
+    let good = h.run("return-backoffice", json!({"office": office})).await;
+    assert_eq!(good["status"], "completed", "{good}\n{}", h.log());
+    let browser_tmp = h.dir.path().join("shop-data/browser/tmp");
+    let left: Vec<_> = std::fs::read_dir(&browser_tmp)
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "browser folders left: {left:?}");
 }

@@ -5,7 +5,9 @@
 //!   samples and a selection of the conformance kit's examples;
 //! - a worker killed in the middle of a call hands the call to another worker, which runs it
 //!   again under the same idempotency key, and the run completes;
-//! - an unreachable cluster is a clear error naming its address.
+//! - an unreachable cluster is a clear error naming its address;
+//! - `serve --backend temporal` runs flows, takes events and answers the REST API on the
+//!   cluster (`tests/temporal/serve.rs`).
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -17,6 +19,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use shopflow_temporal::{Cluster, FlowCatalog, RunEnding, RunInput};
+
+#[path = "temporal/serve.rs"]
+mod serve;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -154,6 +159,8 @@ fn an_unreachable_cluster_is_an_error_naming_its_address() {
     let unused = TcpListener::bind("127.0.0.1:0").expect("a port");
     let address = unused.local_addr().expect("an address").to_string();
     drop(unused);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let unreachable_db = dir.path().join("shopflow.db");
     for args in [
         vec![
             "run",
@@ -167,6 +174,15 @@ fn an_unreachable_cluster_is_an_error_naming_its_address() {
         ],
         vec![
             "worker",
+            "--backend",
+            "temporal",
+            "--temporal-address",
+            &address,
+        ],
+        vec![
+            "serve",
+            "--db",
+            unreachable_db.to_str().unwrap_or_default(),
             "--backend",
             "temporal",
             "--temporal-address",

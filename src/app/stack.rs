@@ -2,7 +2,8 @@
 //! every function, and the HTTP server, sharing one clock — the shipped sandbox configuration
 //! (`workflows/sandbox/shopflow.toml`) pointed at the sandbox's real address. The demo
 //! (`shopflow demo`) runs it on an accelerated clock; the flows' end-to-end tests on a
-//! hand-moved one.
+//! hand-moved one, on the embedded engine or on a Temporal cluster (with the worker in this
+//! process; the cluster keeps its own time).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -16,7 +17,8 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::app::{App, AppOptions, ms_clock};
+use crate::app::temporal::{TemporalTarget, WorkerThread};
+use crate::app::{App, AppOptions, TemporalQueue, ms_clock};
 
 /// The shipped sandbox configuration, with its address written as this placeholder.
 const SANDBOX_ADDRESS: &str = "127.0.0.1:9000";
@@ -41,12 +43,16 @@ pub struct StackOptions {
     pub resend: Duration,
     /// Flow files to deploy before the server starts.
     pub flows: Vec<PathBuf>,
+    /// Run the flows on this Temporal task queue instead of the embedded engine.
+    pub temporal: Option<TemporalTarget>,
 }
 
 /// The running stack.
 pub struct Stack {
-    /// The engine (runs, flows, events).
+    /// The engine (runs, flows, events; on Temporal flows and events only).
     pub engine: Engine,
+    /// Where the runs are.
+    pub backend: shopflow_server::Backend,
     /// shopflow's base URL (`http://127.0.0.1:PORT`).
     pub api: String,
     /// The sandbox's base URL.
@@ -60,6 +66,7 @@ pub struct Stack {
     /// The service desk.
     pub desk: Option<Arc<shopflow_desk::Desk>>,
     browser: Arc<shopflow_browser::Browser>,
+    worker: Option<WorkerThread>,
     stop: Option<oneshot::Sender<()>>,
     server: JoinHandle<std::io::Result<()>>,
     sandbox_task: JoinHandle<std::io::Result<()>>,
@@ -84,6 +91,14 @@ impl Stack {
         sandbox.set_resend_interval(options.resend);
         // The shops' return addresses (two each); orders come from the caller.
         sandbox.seed(0, 1).map_err(|e| format!("sandbox: {e}"))?;
+        let temporal = match &options.temporal {
+            None => None,
+            Some(target) => Some(TemporalQueue {
+                cluster: crate::app::temporal::connect(target).await?,
+                task_queue: target.task_queue.clone(),
+                worker: Some(crate::app::temporal::InProcessWorker::default()),
+            }),
+        };
         let app = App::open(AppOptions {
             db: options.dir.join("shopflow.db"),
             config: config.clone(),
@@ -94,6 +109,7 @@ impl Stack {
                 clock: options.clock.clone(),
                 ..EngineOptions::default()
             },
+            temporal,
         })?;
         shopflow_server::auth::seed_admin(
             &app.engine,
@@ -116,7 +132,7 @@ impl Stack {
         let sandbox_task = tokio::spawn(sandbox.serve(options.sandbox_listener));
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(shopflow_server::serve_until(
-            app.engine.clone(),
+            app.backend.clone(),
             app.intake.clone(),
             app.services.clone(),
             options.listener,
@@ -127,6 +143,8 @@ impl Stack {
         ));
         Ok(Self {
             engine: app.engine,
+            backend: app.backend,
+            worker: app.worker,
             api,
             sandbox: format!("http://{sandbox_addr}"),
             config_path,
@@ -146,6 +164,9 @@ impl Stack {
             let _ = stop.send(());
         }
         let _ = (&mut self.server).await;
+        if let Some(worker) = self.worker.take() {
+            worker.stop().await;
+        }
         self.sandbox_task.abort();
         self.browser.shutdown().await;
     }

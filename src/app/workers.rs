@@ -154,6 +154,7 @@ pub fn workers_with_clock(setup: WorkerSetup, clock: Arc<dyn Clock>) -> Result<W
         services: shopflow_server::Services {
             vouchers: Some(vouchers),
             desk: Some(desk),
+            artifacts: Some(store.clone()),
         },
         browser,
         artifacts: store,

@@ -46,6 +46,10 @@ pub enum Workload {
     /// OCR: `--runs` A4 fapiao pages at 300 dpi read by `ocr.invoice`'s engine, one at a time
     /// on one core (no engine, no journal).
     Ocr,
+    /// Ticket dispatch: `--runs` `shopflow.ticket.created` events published open-loop at
+    /// `--rate` per second into `workflows/ticket-dispatch.yaml`; latency from the publish to
+    /// `ticket.assign`'s committed answer.
+    Dispatch,
 }
 
 impl Workload {
@@ -56,6 +60,7 @@ impl Workload {
             Workload::Timers => "timers",
             Workload::Arrivals => "arrivals",
             Workload::Ocr => "ocr",
+            Workload::Dispatch => "dispatch",
         }
     }
 
@@ -87,6 +92,8 @@ impl Workload {
                     text.push_str(&format!("  - o{i}:\n      call: ocr.invoice\n"));
                 }
             }
+            // The shipped flow itself (`workflows/ticket-dispatch.yaml`); this is unused.
+            Workload::Dispatch => text.push_str("  - d:\n      call: noop\n"),
         }
         text
     }
@@ -99,6 +106,18 @@ pub enum Durability {
     Full,
     /// WAL commits synced at checkpoints only (survives a process crash, not power loss).
     Normal,
+}
+
+impl BenchArgs {
+    /// The journal's `synchronous` for `--synchronous`.
+    pub(crate) fn synchronous_journal(&self) -> Synchronous {
+        self.synchronous.journal()
+    }
+
+    /// `--synchronous` as the JSON names it.
+    pub(crate) fn synchronous_name(&self) -> &'static str {
+        self.synchronous.name()
+    }
 }
 
 impl Durability {
@@ -168,6 +187,8 @@ pub fn run(args: &BenchArgs) -> ExitCode {
     }
     let outcome = if args.workload == Workload::Ocr {
         bench_ocr(args)
+    } else if args.workload == Workload::Dispatch {
+        crate::commands::bench_dispatch::bench(args)
     } else if args.temporal.backend == crate::commands::worker::Backend::Temporal {
         crate::commands::bench_temporal::bench(args)
     } else {

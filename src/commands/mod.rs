@@ -1,6 +1,7 @@
 //! One module per subcommand, plus what they share: reading a flow file and reporting problems.
 
 pub mod bench;
+pub mod bench_dispatch;
 pub mod bench_temporal;
 pub mod classify;
 pub mod demo;
@@ -14,6 +15,7 @@ pub mod schema;
 pub mod serve;
 pub mod sign;
 pub mod train;
+pub mod users;
 pub mod validate;
 pub mod worker;
 

@@ -1,5 +1,7 @@
 //! `shopflow serve`: the embedded engine on one SQLite file behind the REST API, until
-//! SIGTERM or Ctrl-C.
+//! SIGTERM or Ctrl-C; with `--backend temporal` the same API, webhooks and pages with the runs
+//! on a Temporal cluster (the SQLite file keeps flows, events, schedules and tokens) and a
+//! worker inside serve.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -7,9 +9,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use shopflow::app::temporal::{self, InProcessWorker, TemporalTarget, WorkerThread};
 use shopflow_embedded::{Engine, EngineOptions};
 
 use shopflow_connectors::client::system_clock;
+use shopflow_server::Backend;
+
+use crate::commands::worker::{self as worker_command, DEFAULT_TASK_QUEUE, TemporalArgs};
 
 use crate::commands::{
     WorkerSetup, builtin_names, data_dir_for, load_config, secrets_from_env, workers,
@@ -33,6 +39,10 @@ pub struct ServeArgs {
     pub ticket_model: Option<PathBuf>,
     /// Artifacts and the voucher key (default: `NAME-data` beside the database).
     pub data_dir: Option<PathBuf>,
+    /// The backend, and the Temporal cluster and task queue with `--backend temporal`.
+    pub temporal: TemporalArgs,
+    /// With `--backend temporal`: run no worker inside serve (only `shopflow worker`s).
+    pub no_worker: bool,
 }
 
 /// Serves until a shutdown signal; exit 1 when the database or the address cannot be used.
@@ -52,7 +62,27 @@ pub fn run(args: &ServeArgs) -> ExitCode {
     }
 }
 
+/// The cluster and task queue with `--backend temporal`; connecting first reports an
+/// unreachable address before anything is opened on disk.
+async fn cluster(args: &ServeArgs) -> Result<Option<(shopflow_temporal::Cluster, String)>, String> {
+    if args.temporal.backend != worker_command::Backend::Temporal {
+        return Ok(None);
+    }
+    let target = TemporalTarget {
+        address: args.temporal.address()?.to_owned(),
+        namespace: args.temporal.namespace.clone(),
+        task_queue: args
+            .temporal
+            .task_queue
+            .clone()
+            .unwrap_or_else(|| DEFAULT_TASK_QUEUE.to_owned()),
+    };
+    let cluster = temporal::connect(&target).await?;
+    Ok(Some((cluster, target.task_queue)))
+}
+
 async fn serve(args: &ServeArgs) -> Result<(), String> {
+    let cluster = cluster(args).await?;
     let config = load_config(args.config.as_deref())?;
     let shops = config.shops.len();
     let ticket_model = crate::commands::load_ticket_model(args.ticket_model.as_deref())?;
@@ -74,7 +104,11 @@ async fn serve(args: &ServeArgs) -> Result<(), String> {
         secrets: Arc::new(|wf: &shopflow_dsl::Workflow| secrets_from_env(&wf.uses.secrets)),
         ..EngineOptions::default()
     };
-    let engine = Engine::open(&args.db, options, workers.registry, builtin_names())
+    let options = match &cluster {
+        Some((cluster, queue)) => temporal::on_cluster(options, cluster, queue),
+        None => options,
+    };
+    let engine = Engine::open(&args.db, options, workers.registry.clone(), builtin_names())
         .map_err(|e| e.to_string())?;
     match std::env::var("SHOPFLOW_ADMIN_TOKEN") {
         Ok(token) if !token.trim().is_empty() => {
@@ -87,6 +121,33 @@ async fn serve(args: &ServeArgs) -> Result<(), String> {
             "SHOPFLOW_ADMIN_TOKEN is not set: only tokens already in the database are accepted"
         ),
     }
+    let (backend, worker) = match cluster {
+        None => (Backend::from(engine.clone()), None),
+        Some((cluster, queue)) => {
+            let runs = temporal::runs(engine.clone(), cluster, &queue);
+            let worker = if args.no_worker {
+                None
+            } else {
+                let setup = InProcessWorker {
+                    secrets: Arc::new(|names: &[String]| secrets_from_env(names)),
+                    policy: shopflow_temporal::ActivityPolicy {
+                        heartbeat_timeout: Duration::from_secs(
+                            args.temporal.heartbeat_timeout.max(1),
+                        ),
+                        ..shopflow_temporal::ActivityPolicy::default()
+                    },
+                };
+                Some(WorkerThread::start(&runs, workers.registry.clone(), setup)?)
+            };
+            tracing::info!(
+                address = %runs.cluster().address(),
+                task_queue = %queue,
+                worker = worker.is_some(),
+                "runs run on Temporal"
+            );
+            (Backend::from(runs), worker)
+        }
+    };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
@@ -105,9 +166,12 @@ async fn serve(args: &ServeArgs) -> Result<(), String> {
         config: Arc::new(config),
         clock: system_clock(),
     };
-    let served = shopflow_server::serve(engine, intake, workers.services, listener, args.grace)
+    let served = shopflow_server::serve(backend, intake, workers.services, listener, args.grace)
         .await
         .map_err(|e| format!("the HTTP server failed: {e}"));
+    if let Some(worker) = worker {
+        worker.stop().await;
+    }
     // Calls in flight have finished or been parked: no browser is needed any more.
     workers.browser.shutdown().await;
     // Free the OCR engines before exit, else Tesseract reports them as leaks on stderr.

@@ -37,7 +37,8 @@ pub struct TemporalArgs {
     /// The Temporal namespace.
     #[arg(long, value_name = "NAME", default_value = "default")]
     pub namespace: String,
-    /// The Temporal task queue (default: `shopflow` for `worker`, one of its own for `run`).
+    /// The Temporal task queue (default: `shopflow` for `serve` and `worker`, one of its own for
+    /// `run`).
     #[arg(long, value_name = "NAME")]
     pub task_queue: Option<String>,
     /// Seconds a running call may go without a heartbeat before Temporal gives it to another

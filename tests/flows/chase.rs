@@ -1,6 +1,7 @@
 //! `workflows/payment-chase.yaml`: a reminder that converts, a payment before any reminder,
 //! the ladder of an order never paid (with the one-per-day limit), quiet hours, and orders
-//! that are not chased.
+//! that are not chased. A payment before any reminder and an order not chased run on each
+//! backend; the rest wait out reminder timers (embedded only).
 
 use serde_json::json;
 
@@ -50,9 +51,9 @@ async fn a_reminder_converts_and_the_chase_stops_at_the_payment() {
     w.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn paying_before_the_first_reminder_sends_nothing() {
-    let w = World::start(&[FLOW]).await;
+crate::on_both_backends! {
+async fn paying_before_the_first_reminder_sends_nothing(on: On) {
+    let w = World::start_on(on, &[FLOW]).await;
     let order = unpaid(&w, "pdd", 240).await;
     let run = w.run_of("payment-chase").await;
     w.parked(&run).await;
@@ -66,6 +67,7 @@ async fn paying_before_the_first_reminder_sends_nothing() {
         .await;
     assert_eq!(v["messages"].as_array().map(Vec::len), Some(0), "{v}");
     w.stop().await;
+}
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -128,9 +130,9 @@ async fn a_reminder_due_in_quiet_hours_goes_out_in_the_morning() {
     w.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn paid_orders_are_not_chased() {
-    let w = World::start(&[FLOW]).await;
+crate::on_both_backends! {
+async fn paid_orders_are_not_chased(on: On) {
+    let w = World::start_on(on, &[FLOW]).await;
     let order = w
         .order("douyin", "paid", "瑜伽垫 加厚 10mm", "YOGA-10", 8_900)
         .await;
@@ -145,4 +147,5 @@ async fn paid_orders_are_not_chased() {
     assert_eq!(out["outcome"], "not_chased", "{out}");
     assert_eq!(out["reason"], "not_unpaid");
     w.stop().await;
+}
 }

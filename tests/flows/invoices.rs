@@ -1,6 +1,6 @@
 //! `workflows/invoice-ocr.yaml` (and `invoice-requests-sweep.yaml`): an invoice issued and
-//! uploaded with no person, a mistyped tax id corrected by finance, a rejected request, and an
-//! invoice from an order screenshot read by OCR.
+//! uploaded with no person and a mistyped tax id corrected by finance (both on each backend),
+//! a rejected request, and an invoice from an order screenshot read by OCR.
 
 use serde_json::{Value, json};
 use shopflow_connectors::tax_id::is_valid_credit_code;
@@ -29,9 +29,11 @@ async fn request(w: &World, shop: &str, order: &str, payer: Value) {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_pinduoduo_application_is_issued_and_uploaded_without_a_person() {
-    let w = World::start(&[FLOW, "invoice-requests-sweep.yaml"]).await;
+crate::on_both_backends! {
+async fn a_pinduoduo_application_is_issued_and_uploaded_without_a_person(on: On) {
+    // The sweep's schedule ticks on the world's clock on both backends (the engine keeps
+    // schedules); on Temporal its emit comes back through serve and starts invoice-ocr.
+    let w = World::start_on(on, &[FLOW, "invoice-requests-sweep.yaml"]).await;
     let order = w
         .order("pdd", "paid", "陶瓷餐具 四件套", "DISH-4", 13_800)
         .await;
@@ -60,34 +62,16 @@ async fn a_pinduoduo_application_is_issued_and_uploaded_without_a_person() {
     assert_eq!(uploaded[0]["payer_register_no"], GOOD_ID);
     // The next sweep does not request it again.
     w.advance(15 * MINUTE);
-    w.eventually("the second sweep ran", || {
-        (w.stack()
-            .engine
-            .list(&Default::default())
-            .ok()?
-            .iter()
-            .filter(|r| r.record.flow == "shopflow/invoice-requests-sweep")
-            .count()
-            >= 2)
-            .then_some(())
-    })
-    .await;
-    assert_eq!(
-        w.stack()
-            .engine
-            .list(&Default::default())
-            .expect("runs")
-            .iter()
-            .filter(|r| r.record.flow == "shopflow/invoice-ocr")
-            .count(),
-        1
-    );
+    let second = w.nth_run("invoice-requests-sweep", 2).await;
+    w.output(&second).await;
+    assert_eq!(w.runs_of("invoice-ocr").await.len(), 1, "{}", w.describe().await);
     w.stop().await;
 }
+}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_mistyped_tax_id_is_corrected_by_finance_and_audited() {
-    let w = World::start(&[FLOW]).await;
+crate::on_both_backends! {
+async fn a_mistyped_tax_id_is_corrected_by_finance_and_audited(on: On) {
+    let w = World::start_on(on, &[FLOW]).await;
     let order = w
         .order("tmall", "paid", "空气炸锅 4.5L", "FRYER-45", 45_900)
         .await;
@@ -142,6 +126,7 @@ async fn a_mistyped_tax_id_is_corrected_by_finance_and_audited() {
         "the decision is in the audit log with the correction: {audited}"
     );
     w.stop().await;
+}
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -234,7 +219,7 @@ async fn an_order_screenshot_is_read_and_invoiced() {
         assert!(
             std::time::Instant::now() < deadline,
             "the screenshot run ends in time; runs:\n{}",
-            w.describe()
+            w.describe().await
         );
         let v = w.api_get("/api/v1/tasks?queue=finance&status=open").await;
         if let Some(t) = v["tasks"].as_array().and_then(|t| t.first()).cloned() {
@@ -258,7 +243,7 @@ async fn an_order_screenshot_is_read_and_invoiced() {
             )
             .await;
         }
-        if w.run(&run).status.is_final() {
+        if w.run(&run).await.status.is_final() {
             break w.output(&run).await;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;

@@ -1,6 +1,6 @@
 //! `workflows/return-voucher.yaml`: returns agreed, vouchered and refunded; refunds before
-//! shipping; excluded goods and quality claims decided by a person; buyers who never send the
-//! goods back.
+//! shipping (both on each backend); excluded goods and quality claims decided by a person;
+//! buyers who never send the goods back (embedded only: a day and a week of timers).
 
 use serde_json::{Value, json};
 
@@ -28,9 +28,9 @@ async fn refund_status(w: &World, shop: &str, order_id: &str) -> String {
         .to_owned()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_eligible_return_is_agreed_vouchered_and_refunded_when_the_goods_come_back() {
-    let w = World::start(&[FLOW]).await;
+crate::on_both_backends! {
+async fn an_eligible_return_is_agreed_vouchered_and_refunded_when_the_goods_come_back(on: On) {
+    let w = World::start_on(on, &[FLOW]).await;
     let order = w
         .delivered_order("tmall", "羊毛围巾 灰色", "SCARF-GRY", 15_900)
         .await;
@@ -85,10 +85,11 @@ async fn an_eligible_return_is_agreed_vouchered_and_refunded_when_the_goods_come
     );
     w.stop().await;
 }
+}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refund_before_shipping_is_paid_at_once() {
-    let w = World::start(&[FLOW]).await;
+crate::on_both_backends! {
+async fn a_refund_before_shipping_is_paid_at_once(on: On) {
+    let w = World::start_on(on, &[FLOW]).await;
     let order = w
         .order("pdd", "paid", "不锈钢保温杯 500ml", "CUP-500", 5_900)
         .await;
@@ -101,6 +102,7 @@ async fn a_refund_before_shipping_is_paid_at_once() {
     assert!(out["rma"].is_null(), "no voucher for a refund: {out}");
     assert_eq!(refund_status(&w, "pdd", &order).await, "success");
     w.stop().await;
+}
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

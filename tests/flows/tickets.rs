@@ -1,5 +1,6 @@
-//! `workflows/ticket-dispatch.yaml`: a ticket classified, assigned by skill and resolved; an
-//! angry buyer handed over at once; a VIP; a ticket escalated when its SLA passes.
+//! `workflows/ticket-dispatch.yaml`: a ticket classified, assigned by skill and resolved in
+//! time (on each backend); an angry buyer handed over at once; a VIP; a ticket escalated when
+//! its SLA passes (embedded only: the SLA timer runs out).
 
 use serde_json::{Value, json};
 
@@ -32,9 +33,9 @@ async fn desk_ticket(w: &World, id: &str) -> Value {
     .await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_ticket_is_classified_assigned_by_skill_and_resolved() {
-    let w = World::start(&[FLOW]).await;
+crate::on_both_backends! {
+async fn a_ticket_is_classified_assigned_by_skill_and_resolved(on: On) {
+    let w = World::start_on(on, &[FLOW]).await;
     ticket(
         &w,
         "TK-1",
@@ -60,6 +61,7 @@ async fn a_ticket_is_classified_assigned_by_skill_and_resolved() {
     assert_eq!(out["sla_breached"], false);
     assert_eq!(out["handover"], false);
     w.stop().await;
+}
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

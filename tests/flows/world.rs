@@ -3,15 +3,23 @@
 //! so a seven-day return window or a reminder two hours before a deadline takes no real time.
 //! Platforms push over their real channels (TMC and Pinduoduo WebSockets, Douyin webhooks);
 //! the test talks to the sandbox's control API and shopflow's REST API over loopback.
+//!
+//! A world runs its flows on the embedded engine or on Temporal ([`On`]): then on a dev server
+//! this test binary starts once (`shopflow_temporal::dev_server`), on a task queue of the
+//! world's own, with the worker inside the stack. Temporal keeps its own time, so a Temporal
+//! world's clock starts at the real time and only paths without a timer to wait out run there
+//! ([`on_both_backends!`]); the others are embedded only.
 
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use shopflow::app::stack::{Stack, StackOptions};
+use shopflow::app::temporal::TemporalTarget;
 use shopflow_core::RunStatus;
-use shopflow_embedded::journal::RunFilter;
+use shopflow_embedded::journal::{RunFilter, RunRecord};
 use shopflow_embedded::{Clock, ManualClock};
 
 /// The admin token of every world.
@@ -19,6 +27,72 @@ pub const TOKEN: &str = "flows-e2e-token";
 
 /// How long a test waits for something that should happen at once (bounded, real time).
 const PATIENCE: Duration = Duration::from_secs(30);
+
+/// Where a world's runs run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum On {
+    /// The embedded engine, on the world's hand-moved clock.
+    Embedded,
+    /// A Temporal dev server (real time for the runs' timers).
+    Temporal,
+}
+
+/// A test body run once per backend: `NAME::embedded` and `NAME::temporal`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($(#[$meta:meta])* async fn $name:ident($on:ident: On) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn body($on: $crate::world::On) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn embedded() {
+                body($crate::world::On::Embedded).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn temporal() {
+                body($crate::world::On::Temporal).await
+            }
+        }
+    };
+}
+
+/// This test binary's Temporal dev server, started on first use.
+async fn temporal_address() -> String {
+    static ADDRESS: OnceLock<String> = OnceLock::new();
+    tokio::task::spawn_blocking(|| {
+        ADDRESS
+            .get_or_init(|| {
+                shopflow_temporal::dev_server::start(Path::new(env!("CARGO_MANIFEST_DIR")))
+                    .unwrap_or_else(|e| panic!("no Temporal for the flows: {e}"))
+            })
+            .clone()
+    })
+    .await
+    .expect("the dev server starts")
+}
+
+/// A task queue no other world of this process uses.
+fn own_task_queue() -> String {
+    static WORLDS: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "flows-{}-{}",
+        std::process::id(),
+        WORLDS.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The real time, whole seconds.
+fn real_now_ms() -> i64 {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(0));
+    ms - ms % 1000
+}
 
 /// 2026-11-24 10:00:00 +08:00, a Tuesday morning.
 pub const TUESDAY_10AM: i64 = 1_795_485_600_000;
@@ -41,8 +115,31 @@ fn repo(path: &str) -> PathBuf {
 }
 
 impl World {
-    /// A world at `now` with the shipped flows `flows` (file names under `workflows/`).
+    /// A world at `now` with the shipped flows `flows` (file names under `workflows/`), on
+    /// the embedded engine.
     pub async fn start_at(now: i64, flows: &[&str]) -> World {
+        Self::start_with(On::Embedded, now, flows).await
+    }
+
+    /// A world with `flows` whose runs run `on` a backend: the embedded one on Tuesday 10:00,
+    /// Temporal at the real time (its timers run on real time; the world's clock must agree).
+    pub async fn start_on(on: On, flows: &[&str]) -> World {
+        let now = match on {
+            On::Embedded => TUESDAY_10AM,
+            On::Temporal => real_now_ms(),
+        };
+        Self::start_with(on, now, flows).await
+    }
+
+    async fn start_with(on: On, now: i64, flows: &[&str]) -> World {
+        let temporal = match on {
+            On::Embedded => None,
+            On::Temporal => Some(TemporalTarget {
+                address: temporal_address().await,
+                namespace: "default".into(),
+                task_queue: own_task_queue(),
+            }),
+        };
         let dir = tempfile::tempdir().expect("a temporary directory");
         let clock = Arc::new(ManualClock::new(now));
         let stack = Stack::start(StackOptions {
@@ -61,6 +158,7 @@ impl World {
                 .iter()
                 .map(|f| repo(&format!("workflows/{f}")))
                 .collect(),
+            temporal,
         })
         .await
         .expect("the stack starts");
@@ -245,13 +343,15 @@ impl World {
 
     // ── runs ────────────────────────────────────────────────────────────────────────────────
 
-    fn runs_of(&self, flow: &str) -> Vec<shopflow_embedded::journal::RunRecord> {
+    /// The runs of `flow`, through the backend (on Temporal: its visibility store).
+    pub async fn runs_of(&self, flow: &str) -> Vec<RunRecord> {
         self.stack()
-            .engine
+            .backend
             .list(&RunFilter {
                 flow: Some(format!("shopflow/{flow}")),
                 ..RunFilter::default()
             })
+            .await
             .expect("runs list")
             .into_iter()
             .map(|v| v.record)
@@ -260,8 +360,8 @@ impl World {
 
     /// The `n`-th run (from 1, oldest first) of `flow`, once it exists.
     pub async fn nth_run(&self, flow: &str, n: usize) -> String {
-        self.eventually(&format!("run {n} of {flow} starts"), || {
-            let mut runs = self.runs_of(flow);
+        self.eventually_async(&format!("run {n} of {flow} starts"), || async move {
+            let mut runs = self.runs_of(flow).await;
             runs.sort_by_key(|r| (r.created_ms, r.id.clone()));
             runs.get(n - 1).map(|r| r.id.clone())
         })
@@ -272,15 +372,15 @@ impl World {
         self.nth_run(flow, 1).await
     }
 
-    pub fn run(&self, id: &str) -> shopflow_embedded::journal::RunRecord {
-        self.stack().engine.get(id).expect("the run").record
+    pub async fn run(&self, id: &str) -> RunRecord {
+        self.stack().backend.get(id).await.expect("the run").record
     }
 
     /// Waits until the run is parked (a timer or an event).
     pub async fn parked(&self, id: &str) {
         let deadline = Instant::now() + PATIENCE;
         loop {
-            let run = self.run(id);
+            let run = self.run(id).await;
             if run.status == RunStatus::Waiting {
                 return;
             }
@@ -296,10 +396,11 @@ impl World {
     }
 
     /// Every run of every flow, for failure messages.
-    pub fn describe(&self) -> String {
+    pub async fn describe(&self) -> String {
         self.stack()
-            .engine
+            .backend
             .list(&RunFilter::default())
+            .await
             .unwrap_or_default()
             .iter()
             .map(|v| {
@@ -317,33 +418,20 @@ impl World {
 
     /// Waits for the run to end and returns its output (panics with the error if it faulted).
     pub async fn output(&self, id: &str) -> Value {
-        let view = tokio::time::timeout(PATIENCE, self.stack().engine.wait(id))
-            .await
-            .unwrap_or_else(|_| panic!("run {id} ends in time; it is {:?}", self.run(id).status))
-            .expect("the run");
+        let view = match tokio::time::timeout(PATIENCE, self.stack().backend.wait(id)).await {
+            Ok(view) => view.expect("the run"),
+            Err(_) => panic!(
+                "run {id} ends in time; it is {:?}",
+                self.run(id).await.status
+            ),
+        };
         match view.record.status {
             RunStatus::Completed => view.record.output.unwrap_or(Value::Null),
             other => panic!("run {id} ended {other:?}: {:?}", view.record.error),
         }
     }
 
-    /// Polls `probe` (every 20 ms, for at most 30 s) until it gives a value.
-    pub async fn eventually<T>(&self, what: &str, probe: impl Fn() -> Option<T>) -> T {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if let Some(v) = probe() {
-                return v;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting until {what}; runs:\n{}",
-                self.describe()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    /// Like [`World::eventually`] for a probe that needs the network.
+    /// Polls `probe` (every 50 ms, for at most 30 s) until it gives a value.
     pub async fn eventually_async<T, F>(&self, what: &str, probe: impl Fn() -> F) -> T
     where
         F: Future<Output = Option<T>>,
@@ -356,7 +444,7 @@ impl World {
             assert!(
                 Instant::now() < deadline,
                 "timed out waiting until {what}; runs:\n{}",
-                self.describe()
+                self.describe().await
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

@@ -65,6 +65,11 @@ impl FunctionRegistry {
         Arc::make_mut(&mut self.functions).insert(name.to_owned(), function);
     }
 
+    /// The function registered as `name` (to wrap it, e.g. to time it in a benchmark).
+    pub fn get(&self, name: &str) -> Option<Arc<dyn Function>> {
+        self.functions.get(name).cloned()
+    }
+
     /// Makes every call of `name` return `result` without running it (dry runs).
     pub fn mock(&mut self, name: &str, result: Value) {
         Arc::make_mut(&mut self.mocks).insert(name.to_owned(), result);

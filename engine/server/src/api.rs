@@ -7,11 +7,12 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use shopflow_core::RunStatus;
 use shopflow_embedded::journal::{EventInsert, FlowInsert, RunFilter};
 use shopflow_embedded::{Engine, FlowInfo};
 
+use crate::backend::Backend;
 use crate::problem::Problem;
 
 type ApiResult = Result<Response, Problem>;
@@ -44,6 +45,23 @@ pub(crate) fn json_body(body: &Bytes) -> Result<Value, Problem> {
             ),
         )
     })
+}
+
+/// A JSON object body with only the members in `known`.
+pub(crate) fn object_body(body: &Bytes, known: &[&str]) -> Result<Map<String, Value>, Problem> {
+    let Value::Object(map) = json_body(body)? else {
+        return Err(Problem::bad_body(
+            "",
+            format!("the body must be a JSON object with {}", known.join(", ")),
+        ));
+    };
+    if let Some(unknown) = map.keys().find(|k| !known.contains(&k.as_str())) {
+        return Err(Problem::bad_body(
+            &format!("/{unknown}"),
+            format!("unknown member `{unknown}`; send {}", known.join(", ")),
+        ));
+    }
+    Ok(map)
 }
 
 /// `POST /api/v1/flows`: the YAML body becomes a new flow version.
@@ -105,7 +123,7 @@ pub async fn set_schedule(
 }
 
 /// `POST /api/v1/runs` `{"flow": "namespace/name[:version]", "input": {…}}` → 201 `{"id"}`.
-pub async fn start_run(State(engine): State<Engine>, body: Bytes) -> ApiResult {
+pub async fn start_run(State(backend): State<Backend>, body: Bytes) -> ApiResult {
     let body = json_body(&body)?;
     let Value::Object(map) = body else {
         return Err(Problem::bad_body(
@@ -138,7 +156,7 @@ pub async fn start_run(State(engine): State<Engine>, body: Bytes) -> ApiResult {
         }
     };
     let input = map.get("input").cloned().unwrap_or_else(|| json!({}));
-    let id = engine.start(&flow, input).await?;
+    let id = backend.start(&flow, input).await?;
     let location = format!("/api/v1/runs/{id}");
     Ok((
         StatusCode::CREATED,
@@ -150,7 +168,7 @@ pub async fn start_run(State(engine): State<Engine>, body: Bytes) -> ApiResult {
 
 /// `GET /api/v1/runs?flow=&status=&limit=`.
 pub async fn list_runs(
-    State(engine): State<Engine>,
+    State(backend): State<Backend>,
     Query(query): Query<std::collections::BTreeMap<String, String>>,
 ) -> ApiResult {
     if let Some(unknown) = query
@@ -185,8 +203,9 @@ pub async fn list_runs(
         }),
         limit: Some(limit),
     };
-    let runs: Vec<Value> = engine
-        .list(&filter)?
+    let runs: Vec<Value> = backend
+        .list(&filter)
+        .await?
         .iter()
         .filter(|r| status.is_none_or(|s| r.record.status == s))
         .map(|r| {
@@ -202,19 +221,19 @@ pub async fn list_runs(
 }
 
 /// `GET /api/v1/runs/{id}`.
-pub async fn get_run(State(engine): State<Engine>, Path(id): Path<String>) -> ApiResult {
-    Ok(Json(engine.get(&id)?.to_json()).into_response())
+pub async fn get_run(State(backend): State<Backend>, Path(id): Path<String>) -> ApiResult {
+    Ok(Json(backend.get(&id).await?.to_json()).into_response())
 }
 
 /// `POST /api/v1/runs/{id}/{cancel|suspend|resume}`.
 pub async fn control_run(
-    State(engine): State<Engine>,
+    State(backend): State<Backend>,
     Path((id, action)): Path<(String, String)>,
 ) -> ApiResult {
     let view = match action.as_str() {
-        "cancel" => engine.cancel(&id).await?,
-        "suspend" => engine.suspend(&id).await?,
-        "resume" => engine.resume(&id).await?,
+        "cancel" => backend.cancel(&id).await?,
+        "suspend" => backend.suspend(&id).await?,
+        "resume" => backend.resume(&id).await?,
         other => {
             return Err(Problem::new(
                 StatusCode::NOT_FOUND,
@@ -227,9 +246,9 @@ pub async fn control_run(
 }
 
 /// `POST /api/v1/events` (a CloudEvent) → 202 once it is durable.
-pub async fn publish_event(State(engine): State<Engine>, body: Bytes) -> ApiResult {
+pub async fn publish_event(State(backend): State<Backend>, body: Bytes) -> ApiResult {
     let event = json_body(&body)?;
-    let published = engine.publish(event).await?;
+    let published = backend.publish(event).await?;
     let duplicate = published.inserted == EventInsert::Duplicate;
     Ok((
         StatusCode::ACCEPTED,
@@ -239,13 +258,21 @@ pub async fn publish_event(State(engine): State<Engine>, body: Bytes) -> ApiResu
 }
 
 /// `GET /healthz`: 200 while serving, 503 once shutting down.
-pub async fn healthz(State(engine): State<Engine>) -> Response {
+pub async fn healthz(State(backend): State<Backend>) -> Response {
+    let engine = backend.engine();
     let m = engine.store().journal().metrics();
-    let body = json!({
+    let mut body = json!({
         "status": if engine.is_accepting() { "ok" } else { "shutting down" },
         "journal": { "batches": m.batches, "rows": m.rows },
         "callsInFlight": engine.store().gate().in_flight(),
     });
+    if let Backend::Temporal(runs) = &backend {
+        body["backend"] = json!({
+            "name": backend.name(),
+            "address": runs.cluster().address(),
+            "taskQueue": runs.task_queue(),
+        });
+    }
     let status = if engine.is_accepting() {
         StatusCode::OK
     } else {

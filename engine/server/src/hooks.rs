@@ -16,10 +16,10 @@ use serde_json::json;
 use shopflow_connectors::client::Clock;
 use shopflow_connectors::push::{self, HookError, PushMessage, Sink};
 use shopflow_connectors::{Config, Platform};
-use shopflow_embedded::Engine;
 use shopflow_embedded::journal::EventInsert;
 use tokio::task::JoinHandle;
 
+use crate::backend::Backend;
 use crate::problem::Problem;
 
 /// The largest webhook body accepted.
@@ -35,7 +35,7 @@ pub struct Intake {
 }
 
 /// The state of the hook routes.
-pub type HookState = (Engine, Intake);
+pub type HookState = (Backend, Intake);
 
 /// `POST /hooks/{platform}`.
 pub async fn receive(
@@ -141,7 +141,7 @@ pub async fn receive(
 }
 
 /// Journals one message as a CloudEvent; `Ok(false)` when it was already stored.
-async fn store(engine: &Engine, m: &PushMessage) -> Result<bool, String> {
+async fn store(engine: &Backend, m: &PushMessage) -> Result<bool, String> {
     let source = m.platform.as_str();
     match engine.publish(m.to_cloud_event()).await {
         Ok(p) => {
@@ -168,7 +168,7 @@ fn hook_problem(e: &HookError) -> Problem {
     }
 }
 
-fn reject(engine: &Engine, source: &str, reason: &str, problem: Problem) -> Response {
+fn reject(engine: &Backend, source: &str, reason: &str, problem: Problem) -> Response {
     engine.count_intake(source, reason);
     tracing::warn!(
         platform = source,
@@ -181,7 +181,7 @@ fn reject(engine: &Engine, source: &str, reason: &str, problem: Problem) -> Resp
 
 /// Opens the push channel of every Taobao and Pinduoduo shop that has a `push_endpoint`;
 /// the tasks run until aborted.
-pub fn start_channels(engine: &Engine, intake: &Intake) -> Vec<JoinHandle<()>> {
+pub fn start_channels(engine: &Backend, intake: &Intake) -> Vec<JoinHandle<()>> {
     let sink: Sink = {
         let engine = engine.clone();
         Arc::new(move |m: PushMessage| {

@@ -1,11 +1,14 @@
 //! shopflow's HTTP side: the REST API (`/api/v1`), `/metrics` and `/healthz` over the
-//! embedded [`Engine`], served with axum, and graceful shutdown on SIGTERM or Ctrl-C.
+//! embedded [`Engine`] or a Temporal cluster ([`Backend`]), served with axum, and graceful
+//! shutdown on SIGTERM or Ctrl-C.
 //!
 //! **Why axum:** the tokio project's own HTTP framework, built on hyper and tower, so
 //! routing, middleware (the token check) and graceful shutdown come from maintained parts.
 
 pub mod api;
 pub mod auth;
+pub mod backend;
+pub mod console;
 pub mod desk;
 pub mod hooks;
 pub mod problem;
@@ -21,6 +24,7 @@ use axum::routing::{get, post};
 use shopflow_embedded::Engine;
 use tokio::net::TcpListener;
 
+pub use backend::Backend;
 pub use hooks::Intake;
 
 /// The whole HTTP application for `engine`, with no shops configured for webhooks.
@@ -40,16 +44,20 @@ pub struct Services {
     /// The service desk behind `/api/v1/tickets` and `/api/v1/tasks` (none: those answer
     /// 404); [`serve`] also relays its events into the engine.
     pub desk: Option<Arc<shopflow_desk::Desk>>,
+    /// Stored files the console shows (screenshots, vouchers, invoice PDFs; none: its artifact
+    /// links answer 404).
+    pub artifacts: Option<shopflow_core::ArtifactStore>,
 }
 
 /// The whole HTTP application for `engine`, taking webhooks for the shops of `intake`.
-pub fn router_with(engine: Engine, intake: Intake) -> Router {
+pub fn router_with(engine: impl Into<Backend>, intake: Intake) -> Router {
     router_full(engine, intake, Services::default())
 }
 
 /// The whole HTTP application: the API over `engine`, webhooks for the shops of `intake`, and
 /// what `services` configures.
-pub fn router_full(engine: Engine, intake: Intake, services: Services) -> Router {
+pub fn router_full(engine: impl Into<Backend>, intake: Intake, services: Services) -> Router {
+    let engine: Backend = engine.into();
     // Outside the token check: platforms authenticate with their signatures.
     let hooks = Router::new()
         .route("/hooks/{platform}", post(hooks::receive))
@@ -64,7 +72,13 @@ pub fn router_full(engine: Engine, intake: Intake, services: Services) -> Router
         .route("/runs", post(api::start_run).get(api::list_runs))
         .route("/runs/{id}", get(api::get_run))
         .route("/runs/{id}/{action}", post(api::control_run))
-        .route("/events", post(api::publish_event));
+        .route("/events", post(api::publish_event))
+        .route("/audit", get(auth::admin::audit))
+        .route(
+            "/users",
+            get(auth::admin::list_users).post(auth::admin::put),
+        )
+        .route("/users/{name}/tokens", post(auth::admin::new_token));
     let api = match &services.desk {
         Some(d) => api.merge(desk::routes(engine.clone(), Arc::clone(d))),
         None => api,
@@ -75,6 +89,12 @@ pub fn router_full(engine: Engine, intake: Intake, services: Services) -> Router
             engine.clone(),
             auth::require_token,
         ));
+    // The web console: pages behind the session cookie, forms behind the CSRF check.
+    let console = console::routes(console::ConsoleState {
+        backend: engine.clone(),
+        desk: services.desk.clone(),
+        artifacts: services.artifacts.clone(),
+    });
     let app = Router::new()
         .nest("/api/v1", api)
         // Flows up to the loader's 4 MiB limit, plus room for JSON around event bodies.
@@ -85,7 +105,8 @@ pub fn router_full(engine: Engine, intake: Intake, services: Services) -> Router
         .route("/metrics", get(api::metrics))
         .fallback(api::not_found)
         .with_state(engine)
-        .merge(hooks);
+        .merge(hooks)
+        .merge(console);
     match services.vouchers {
         // Outside the token check: the signed link is the credential.
         Some(v) => app.merge(
@@ -101,7 +122,7 @@ pub fn router_full(engine: Engine, intake: Intake, services: Services) -> Router
 /// Serves `engine` on `listener` until SIGTERM or Ctrl-C, then stops taking requests, lets
 /// calls in flight finish for up to `grace` and parks the rest for the next start.
 pub async fn serve(
-    engine: Engine,
+    engine: impl Into<Backend>,
     intake: Intake,
     services: Services,
     listener: TcpListener,
@@ -114,13 +135,14 @@ pub async fn serve(
 /// tests stop it themselves). Starts the platforms' push channels and the desk's event relay,
 /// and stops them with the server.
 pub async fn serve_until(
-    engine: Engine,
+    engine: impl Into<Backend>,
     intake: Intake,
     services: Services,
     listener: TcpListener,
     grace: Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let engine: Backend = engine.into();
     let addr: Option<SocketAddr> = listener.local_addr().ok();
     tracing::info!(?addr, "serving");
     let channels = hooks::start_channels(&engine, &intake);
@@ -130,6 +152,8 @@ pub async fn serve_until(
         .map(|d| desk::spawn_relay(engine.clone(), Arc::clone(d)));
     let app = router_full(engine.clone(), intake, services);
     let shutdown_engine = engine.clone();
+    // Connect info gives the audit log each login's client address.
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;

@@ -17,13 +17,18 @@ struct Fields {
     title: &'static str,
     detail: String,
     pointer: Option<String>,
-    extra: Option<(&'static str, Value)>,
+    extra: Vec<(&'static str, Value)>,
 }
 
 impl Problem {
     /// The detail text (for logs).
     pub fn detail(&self) -> &str {
         &self.0.detail
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.0.status
     }
 
     /// A problem with this status, title and detail.
@@ -33,7 +38,7 @@ impl Problem {
             title,
             detail: detail.into(),
             pointer: None,
-            extra: None,
+            extra: Vec::new(),
         }))
     }
 
@@ -48,9 +53,9 @@ impl Problem {
         self
     }
 
-    /// Adds a member to the problem object.
+    /// Adds a member to the problem object (several calls add several members).
     pub fn with(mut self, name: &'static str, value: Value) -> Problem {
-        self.0.extra = Some((name, value));
+        self.0.extra.push((name, value));
         self
     }
 }
@@ -68,7 +73,7 @@ impl IntoResponse for Problem {
         if let Some(pointer) = this.pointer {
             body["pointer"] = json!(pointer);
         }
-        if let Some((name, value)) = this.extra {
+        for (name, value) in this.extra {
             body[name] = value;
         }
         let mut response = (this.status, body.to_string()).into_response();
@@ -125,6 +130,11 @@ impl From<EngineError> for Problem {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Shutting down",
                 e.to_string(),
+            ),
+            EngineError::Unavailable(detail) => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Run backend unavailable",
+                format!("{detail}; retry later (a repeated event or run start is recognised)"),
             ),
             EngineError::Journal(e) if e.is_retryable() => Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -41,13 +41,17 @@ async fn app() -> App {
     let engine =
         Engine::open(dir.path().join("api.db"), options, registry, names).expect("open the engine");
     seed_admin(&engine, ADMIN, 0).await.expect("seed admin");
-    for (token, role) in [(FINANCE, "finance"), (VIEWER, "viewer")] {
+    // Decisions are recorded under the token's identity: the finance token is finance-chen's.
+    for (token, role, name) in [
+        (FINANCE, "finance", "finance-chen"),
+        (VIEWER, "viewer", "viewer"),
+    ] {
         engine
             .store()
             .journal()
             .add_token(&TokenRecord {
                 hash: token_hash(token),
-                name: role.to_owned(),
+                name: name.to_owned(),
                 role: role.to_owned(),
                 created_ms: 0,
             })
@@ -300,7 +304,8 @@ async fn task_decisions_publish_once_with_an_audit_row() {
     for (body, pointer) in [
         ("{\"decision\": \"maybe\", \"by\": \"chen\"}", "/decision"),
         ("{\"by\": \"chen\"}", "/decision"),
-        ("{\"decision\": \"approve\"}", "/by"),
+        // Someone else's name: decisions are recorded under the signed-in identity.
+        ("{\"decision\": \"approve\", \"by\": \"chen\"}", "/by"),
         (
             "{\"decision\": \"approve\", \"by\": \"chen\", \"changes\": []}",
             "/changes",
@@ -365,7 +370,7 @@ async fn task_decisions_publish_once_with_an_audit_row() {
         })
     );
 
-    let again = json!({"decision": "reject", "by": "finance-wu"}).to_string();
+    let again = json!({"decision": "reject"}).to_string();
     let (status, body) = a
         .send("POST", "/api/v1/tasks/T-000001/decision", FINANCE, &again)
         .await;
@@ -432,7 +437,7 @@ async fn the_relay_delivers_events_queued_by_functions() {
     let a = app().await;
     a.desk.assign(ticket("TK-1"), "k1").await.expect("assign");
     a.desk.assign(ticket("TK-2"), "k2").await.expect("assign");
-    let relay = shopflow_server::desk::spawn_relay(a.engine.clone(), Arc::clone(&a.desk));
+    let relay = shopflow_server::desk::spawn_relay(a.engine.clone().into(), Arc::clone(&a.desk));
     // Escalating frees li's seat; TK-2 gets it and its event goes out through the relay.
     a.desk
         .escalate("TK-1", "sla", "e1")

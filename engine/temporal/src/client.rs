@@ -6,17 +6,19 @@ use std::time::Duration;
 
 use serde_json::Value;
 use shopflow_core::{CloudEvent, WorkflowError};
-use temporalio_client::errors::{ClientConnectError, WorkflowGetResultError};
+use temporalio_client::errors::{ClientConnectError, WorkflowGetResultError, WorkflowStartError};
 use temporalio_client::{
     Client, ClientOptions, Connection, ConnectionOptions, Url, WorkflowCancelOptions,
-    WorkflowFetchHistoryOptions, WorkflowGetResultOptions, WorkflowQueryOptions,
-    WorkflowSignalOptions, WorkflowStartOptions,
+    WorkflowFetchHistoryOptions, WorkflowGetResultOptions, WorkflowIdReusePolicy,
+    WorkflowQueryOptions, WorkflowSignalOptions, WorkflowStartOptions,
 };
+use temporalio_common::MemoValues;
 
 use crate::error::Error;
 use crate::failure;
 use crate::inbox::EventEnvelope;
 use crate::input::RunInput;
+use crate::visibility::{FLOW_MEMO, VERSION_MEMO};
 use crate::workflow::ShopflowWorkflow;
 
 /// How long connecting may take before the address counts as unreachable.
@@ -100,6 +102,36 @@ impl Cluster {
                 run_id,
                 reason: e.to_string(),
             })
+    }
+
+    /// Starts a run on `task_queue` unless a run with its id exists, open or ended:
+    /// `Ok(false)` then. The run's flow and version go into its memo (see
+    /// [`crate::visibility`]), so listings can name them.
+    pub async fn start_once(&self, input: RunInput, task_queue: &str) -> Result<bool, Error> {
+        let run_id = input.run_id.clone();
+        let mut memo = MemoValues::new();
+        memo.insert(
+            FLOW_MEMO,
+            format!("{}/{}", input.flow.namespace, input.flow.name),
+        );
+        memo.insert(VERSION_MEMO, input.flow.version.clone());
+        let options = WorkflowStartOptions::new(task_queue, run_id.clone())
+            .id_reuse_policy(WorkflowIdReusePolicy::RejectDuplicate)
+            .memo(memo)
+            .static_summary(input.flow.reference())
+            .build();
+        match self
+            .client
+            .start_workflow(ShopflowWorkflow::run, input, options)
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(WorkflowStartError::AlreadyStarted { .. }) => Ok(false),
+            Err(e) => Err(Error::Start {
+                run_id,
+                reason: e.to_string(),
+            }),
+        }
     }
 
     /// Waits for run `run_id` to end (following continue-as-new).

@@ -64,6 +64,7 @@ pub(crate) struct Bridge {
     secrets: Value,
     log: Mutex<Vec<TaskEvent>>,
     listening: AtomicUsize,
+    sleeping: AtomicUsize,
 }
 
 impl Bridge {
@@ -79,6 +80,7 @@ impl Bridge {
             secrets,
             log: Mutex::new(Vec::new()),
             listening: AtomicUsize::new(0),
+            sleeping: AtomicUsize::new(0),
         }
     }
 
@@ -90,6 +92,16 @@ impl Bridge {
     /// How many `listen`s wait for an event.
     pub(crate) fn listening(&self) -> usize {
         self.listening.load(Ordering::Acquire)
+    }
+
+    /// Sets how many timers run (the driver does, each pass).
+    pub(crate) fn set_sleeping(&self, n: usize) {
+        self.sleeping.store(n, Ordering::Release);
+    }
+
+    /// How many timers run.
+    pub(crate) fn sleeping(&self) -> usize {
+        self.sleeping.load(Ordering::Acquire)
     }
 
     /// The run id.

@@ -120,9 +120,19 @@ where
     let mut held: Vec<Request> = Vec::new();
     let mut watcher: Option<(u64, LocalBoxFuture<'_, ()>)> = None;
     let mut cancelled = pin!(ctx.cancelled());
+    let mut cancel_requested = false;
 
     std::future::poll_fn(|cx| {
         loop {
+            if !cancel_requested && cancelled.as_mut().poll(cx).is_ready() {
+                cancel_requested = true;
+            }
+            // Cancelling the run cancels its timers too, and a cancelled timer resolves like a
+            // fired one: a run waiting with a timeout would take its timeout path instead of
+            // ending. So a cancelled run ends before anything else is looked at.
+            if cancel_requested && ctx.patched(patches::CANCEL_ENDS_THE_RUN_FIRST) {
+                return Poll::Ready(Finish::Cancelled);
+            }
             bridge.set_now(workflow_time_ms(ctx));
             if let Poll::Ready(result) = interpreter.as_mut().poll(&mut Context::from_waker(&waker))
             {
@@ -165,6 +175,8 @@ where
             }
             deliver_events(ctx, &mut listening);
             bridge.set_listening(listening.len());
+            // Timers are the commands that do not hold continue-as-new back.
+            bridge.set_sleeping(in_flight.iter().filter(|op| !op.blocks_continue).count());
             if listening.is_empty() {
                 watcher = None;
             } else {
@@ -185,7 +197,7 @@ where
             if woken.0.swap(false, Ordering::AcqRel) {
                 continue;
             }
-            if cancelled.as_mut().poll(cx).is_ready() {
+            if cancel_requested {
                 return Poll::Ready(Finish::Cancelled);
             }
             if draining && in_flight.iter().all(|op| !op.blocks_continue) {

@@ -30,6 +30,7 @@ mod patches;
 pub mod replay;
 mod router;
 mod secrets;
+pub mod visibility;
 mod worker;
 mod workflow;
 
@@ -40,5 +41,6 @@ pub use error::Error;
 pub use inbox::EventEnvelope;
 pub use input::{FlowSource, RunInput};
 pub use router::Broadcast;
+pub use visibility::{RunActivity, RunQuery, RunState, RunSummary};
 pub use worker::{ActivityPolicy, Worker, WorkerConfig};
 pub use workflow::{EVENT_SIGNAL, STATUS_QUERY, ShopflowWorkflow, TASKS_QUERY, WORKFLOW_TYPE};

@@ -13,3 +13,8 @@
 /// activity), which delivers it to the other open runs. Histories recorded before this
 /// delivered an emitted event only to the emitting run's own inbox.
 pub(crate) const EMIT_ROUTES_TO_OTHER_RUNS: &str = "shopflow.emit-routes-to-other-runs";
+
+/// A run whose cancellation was requested ends cancelled before the driver polls anything
+/// else. Histories recorded before this let the timers the cancellation cancelled resolve
+/// first, so a run waiting with a `timeout` went on down its timeout path (and could complete).
+pub(crate) const CANCEL_ENDS_THE_RUN_FIRST: &str = "shopflow.cancel-ends-the-run-first";

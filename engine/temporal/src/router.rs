@@ -6,14 +6,12 @@
 //! deployment that emits a lot puts `shopflow serve --backend temporal` (whose intake knows
 //! which runs listen for what) in front instead.
 
-use futures::StreamExt;
 use futures::future::BoxFuture;
 use shopflow_core::CloudEvent;
-use temporalio_client::WorkflowListOptions;
 
 use crate::activity::EventRouter;
 use crate::client::Cluster;
-use crate::workflow::WORKFLOW_TYPE;
+use crate::visibility::{RunQuery, RunState, RunSummary};
 
 /// Signals every other running shopflow workflow on one task queue.
 pub struct Broadcast {
@@ -35,29 +33,46 @@ impl EventRouter for Broadcast {
     fn route(&self, from: &str, event: CloudEvent) -> BoxFuture<'static, Result<(), String>> {
         let cluster = self.cluster.clone();
         let from = from.to_owned();
-        // Visibility queries quote with '…'; a task queue name never needs one.
-        let query = format!(
-            "WorkflowType = '{WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND TaskQueue = '{}'",
-            self.task_queue.replace('\'', "")
-        );
+        let task_queue = self.task_queue.clone();
         Box::pin(async move {
-            let mut runs = cluster
-                .client()
-                .list_workflows(query, WorkflowListOptions::default());
-            let mut targets = Vec::new();
-            while let Some(run) = runs.next().await {
-                let run = run.map_err(|e| format!("cannot list the open runs: {e}"))?;
-                if run.id() != from {
-                    targets.push(run.id().to_owned());
-                }
-            }
-            for id in targets {
-                // A run that ended since it was listed has no use for the event.
-                if let Err(e) = cluster.publish(&id, event.clone()).await {
-                    tracing::debug!(run = %id, error = %e, "emitted event not delivered");
-                }
-            }
-            Ok(())
+            cluster
+                .signal_open_runs(&task_queue, Some(&from), event, |_| true)
+                .await
+                .map(drop)
         })
+    }
+}
+
+impl Cluster {
+    /// Signals `event` to every open run on `task_queue` that `wants` accepts, except run
+    /// `skip`; returns how many were signalled. One visibility listing, then one signal per
+    /// run: the cost grows with the number of open runs.
+    pub async fn signal_open_runs(
+        &self,
+        task_queue: &str,
+        skip: Option<&str>,
+        event: CloudEvent,
+        wants: impl Fn(&RunSummary) -> bool,
+    ) -> Result<usize, String> {
+        let open = self
+            .list(&RunQuery {
+                task_queue: Some(task_queue.to_owned()),
+                state: Some(RunState::Open),
+                limit: None,
+            })
+            .await
+            .map_err(|e| format!("cannot list the open runs: {e}"))?;
+        let mut signalled = 0;
+        for run in open
+            .iter()
+            .filter(|r| Some(r.id.as_str()) != skip && wants(r))
+        {
+            // A run that ended since it was listed has no use for the event.
+            match self.publish(&run.id, event.clone()).await {
+                Ok(()) => signalled += 1,
+                Err(e) => tracing::debug!(run = %run.id, error = %e, "event not delivered"),
+            }
+        }
+        Ok(signalled)
     }
 }

@@ -36,7 +36,7 @@ pub const WORKFLOW_TYPE: &str = "shopflow";
 pub const EVENT_SIGNAL: &str = "shopflow.event";
 /// The query that returns the run's task log (started, completed, faulted, … per task).
 pub const TASKS_QUERY: &str = "shopflow.tasks";
-/// The query that says what the run waits for (`{"listening": N}`).
+/// The query that says what the run waits for (`{"listening": N, "sleeping": M}`).
 pub const STATUS_QUERY: &str = "shopflow.status";
 
 /// What every instance of the workflow on one worker shares (injected by the factory).
@@ -161,11 +161,13 @@ impl ShopflowWorkflow {
         self.inbox.deliver(envelope.event);
     }
 
-    /// What the run waits for now: `{"listening": N}`, the `listen`s waiting for an event.
+    /// What the run waits for now: `{"listening": N, "sleeping": M}`, the `listen`s waiting
+    /// for an event and the timers running.
     #[query(name = "shopflow.status")]
     pub fn status(&self, _ctx: &WorkflowContextView) -> Value {
         let listening = self.bridge.as_ref().map_or(0, |b| b.listening());
-        json!({ "listening": listening })
+        let sleeping = self.bridge.as_ref().map_or(0, |b| b.sleeping());
+        json!({ "listening": listening, "sleeping": sleeping })
     }
 
     /// The task log so far: `{"name", "step", "status", "detail"}` per entry.

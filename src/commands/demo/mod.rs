@@ -102,6 +102,7 @@ async fn demo(args: &DemoArgs) -> Result<(), String> {
         admin_token: token.clone(),
         resend: Duration::from_secs(1),
         flows: FLOWS.iter().map(|f| workflows.join(f)).collect(),
+        temporal: None,
     })
     .await?;
     println!(
@@ -120,8 +121,24 @@ async fn demo(args: &DemoArgs) -> Result<(), String> {
         args.dir.join("shopflow.log").display()
     );
     println!("  flows         {}", FLOWS.join(", "));
-    std::fs::write(args.dir.join("admin-token"), &token)
-        .map_err(|e| format!("cannot write the token: {e}"))?;
+    write_private(&args.dir.join("admin-token"), &token)?;
+    let logins = console_users(&stack).await?;
+    let users_file = args.dir.join("console-users");
+    write_private(
+        &users_file,
+        &logins
+            .iter()
+            .map(|(name, role, password)| format!("{name}\t{role}\t{password}\n"))
+            .collect::<String>(),
+    )?;
+    println!(
+        "  web console   {}/  (logins in {})",
+        stack.api,
+        users_file.display()
+    );
+    for (name, role, password) in &logins {
+        println!("                {name:<8} {role:<8} {password}");
+    }
     let doors = Doors {
         sandbox: stack.sandbox.clone(),
         api: stack.api.clone(),
@@ -157,9 +174,9 @@ async fn demo(args: &DemoArgs) -> Result<(), String> {
         return Ok(());
     }
     println!(
-        "shopflow keeps serving at {} (runs, tasks and tickets: /api/v1/…); the day's follow-ups \
-         continue on the accelerated clock. Ctrl-C stops.",
-        stack.api
+        "shopflow keeps serving: the web console at {}/ (logins above), the API at {}/api/v1; \
+         the day's follow-ups continue on the accelerated clock. Ctrl-C stops.",
+        stack.api, stack.api
     );
     let rest = tokio::spawn(async move {
         let until = i64::MAX;
@@ -171,6 +188,52 @@ async fn demo(args: &DemoArgs) -> Result<(), String> {
     staff.abort();
     stack.stop().await;
     Ok(())
+}
+
+/// Writes `text` to a new file at `path` that only its owner may read (it holds credentials).
+fn write_private(path: &std::path::Path, text: &str) -> Result<(), String> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Makes the console's demo logins — one per role but admin (the admin token is printed
+/// separately) — with fresh random passwords.
+async fn console_users(stack: &Stack) -> Result<Vec<(String, &'static str, String)>, String> {
+    use shopflow_embedded::journal::PutMode;
+    use shopflow_server::auth::Role;
+    use shopflow_server::auth::users::{UserChange, put_user};
+    let mut out = Vec::new();
+    for (name, role) in [
+        ("ops", Role::Ops),
+        ("finance", Role::Finance),
+        ("viewer", Role::Viewer),
+    ] {
+        let password = random_token()?[..20].to_owned();
+        put_user(
+            stack.engine.store().journal(),
+            UserChange {
+                name,
+                role,
+                password: Some(&password),
+                mode: PutMode::Create,
+                actor: "demo",
+                client: None,
+                now_ms: shopflow_server::auth::wall_clock_ms(),
+            },
+        )
+        .await
+        .map_err(|e| format!("cannot create the console user {name}: {e}"))?;
+        out.push((name.to_owned(), role.as_str(), password));
+    }
+    Ok(out)
 }
 
 /// Logs go to `DIR/shopflow.log` (warnings and up unless `SHOPFLOW_LOG` says otherwise), so

@@ -72,7 +72,8 @@ impl Error {
             Error::Driver(_) => (ErrorKind::Communication, "Browser unavailable"),
             Error::Page(_) => (ErrorKind::Runtime, "Browser step failed"),
             Error::Storage(_) => (ErrorKind::Runtime, "Browser artifact not stored"),
-            Error::Step { .. } => unreachable!("cause() unwraps steps"),
+            // `cause()` never returns a step; a step's own failure is a failed step.
+            Error::Step { .. } => (ErrorKind::Runtime, "Browser step failed"),
         }
     }
 

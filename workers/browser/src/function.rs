@@ -81,13 +81,18 @@ async fn run(
         .open(block.session.as_deref(), deadline)
         .await
         .map_err(|e| fail(e, &redactor, None, ctx))?;
-    let client = session.client().clone();
+    let Some((client, profile)) = session.parts() else {
+        let e = Error::Driver("the browser session closed before its first step".to_owned());
+        return Err(fail(e, &redactor, None, ctx));
+    };
+    let client = client.clone();
     let mut runner = Runner::new(
         client.clone(),
-        session.profile(),
+        profile,
         &inputs,
         artifacts,
         deadline,
+        block.timeout,
     );
     let result =
         match tokio::time::timeout_at(deadline + GRACE, runner.run_steps(&block.steps)).await {
@@ -120,6 +125,9 @@ async fn run(
         }
     };
     drop(client);
+    if matches!(&outcome, Err((e, _)) if matches!(e.cause(), Error::Driver(_))) {
+        browser.reap_dead_driver().await;
+    }
     session.close().await;
     match outcome {
         Ok(output) => {

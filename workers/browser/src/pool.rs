@@ -162,6 +162,24 @@ impl Browser {
         Ok(url)
     }
 
+    /// After a block lost its browser: when chromedriver is dead (or no longer answers), stops
+    /// what is left of it now — the Chromium processes of its group, which would otherwise
+    /// keep running and writing into the block's folder until the next block — and clears the
+    /// slot, so that the next block starts a new chromedriver.
+    pub(crate) async fn reap_dead_driver(&self) {
+        let mut slot = self.driver.lock().await;
+        if let Some(driver) = slot.as_mut()
+            && !driver.is_healthy().await
+        {
+            tracing::warn!(
+                pid = driver.pid(),
+                "chromedriver is gone; stopping the browsers it left"
+            );
+            driver.kill();
+            *slot = None;
+        }
+    }
+
     fn name_lock(&self, name: &str) -> Arc<Mutex<()>> {
         let mut named = self.named.lock().unwrap_or_else(|e| e.into_inner());
         Arc::clone(named.entry(name.to_owned()).or_default())
@@ -174,17 +192,22 @@ impl Browser {
             "--user-data-dir={}",
             profile.user_data_dir().display()
         ));
-        let caps = json!({
-            "browserName": "chrome",
-            // Alerts stay open until an `alert` step handles them, instead of being dismissed
-            // by whatever command comes next.
-            "unhandledPromptBehavior": "ignore",
-            "timeouts": {
+        let mut caps = Map::new();
+        caps.insert("browserName".to_owned(), json!("chrome"));
+        // Alerts stay open until an `alert` step handles them, instead of being dismissed by
+        // whatever command comes next.
+        caps.insert("unhandledPromptBehavior".to_owned(), json!("ignore"));
+        caps.insert(
+            "timeouts".to_owned(),
+            json!({
                 "implicit": 0,
                 "pageLoad": millis(self.config.step_timeout),
                 "script": millis(self.config.step_timeout),
-            },
-            "goog:chromeOptions": {
+            }),
+        );
+        caps.insert(
+            "goog:chromeOptions".to_owned(),
+            json!({
                 "binary": self.config.chromium.display().to_string(),
                 "args": args,
                 "prefs": {
@@ -196,12 +219,9 @@ impl Browser {
                     "credentials_enable_service": false,
                     "profile.password_manager_enabled": false,
                 },
-            },
-        });
-        match caps {
-            Value::Object(map) => map,
-            _ => unreachable!("a JSON object literal"),
-        }
+            }),
+        );
+        caps
     }
 }
 

@@ -48,6 +48,8 @@ pub(crate) struct Runner<'a> {
     inputs: &'a Inputs,
     store: &'a ArtifactStore,
     block_deadline: Instant,
+    /// The block's time limit, for errors.
+    block_limit: Duration,
     page_load: Option<Duration>,
     /// `as:` outputs.
     pub(crate) extracted: Map<String, Value>,
@@ -64,6 +66,7 @@ impl<'a> Runner<'a> {
         inputs: &'a Inputs,
         store: &'a ArtifactStore,
         block_deadline: Instant,
+        block_limit: Duration,
     ) -> Self {
         Self {
             client,
@@ -71,6 +74,7 @@ impl<'a> Runner<'a> {
             inputs,
             store,
             block_deadline,
+            block_limit,
             page_load: None,
             extracted: Map::new(),
             artifacts: Vec::new(),
@@ -102,6 +106,8 @@ impl<'a> Runner<'a> {
             )
             .at(place));
         }
+        // Whether the block's limit, not the step's, is what this step may run into.
+        let cut = now + step.timeout > self.block_deadline;
         let deadline = (now + step.timeout).min(self.block_deadline);
         // Steps that contain other steps or several pages are bounded by the block.
         let hard = match step.action {
@@ -113,10 +119,18 @@ impl<'a> Runner<'a> {
             Ok(result) => result,
             Err(_) => Err(Error::Timeout(format!(
                 "the browser did not answer within {}",
-                human(step.timeout)
+                human(deadline.saturating_duration_since(now))
             ))),
         };
-        result.map_err(|e| e.at(place))
+        result
+            .map_err(|e| match e {
+                Error::Timeout(why) if cut => Error::Timeout(format!(
+                    "{why}; the block's limit of {} ran out",
+                    human(self.block_limit)
+                )),
+                e => e,
+            })
+            .map_err(|e| e.at(place))
     }
 
     async fn act(&mut self, step: &Step, deadline: Instant) -> Result<Flow, Error> {

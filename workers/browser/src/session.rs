@@ -101,60 +101,59 @@ fn storage(path: &Path, e: std::io::Error) -> Error {
 
 /// A running browser for one block.
 pub(crate) struct Session {
-    client: Option<Client>,
-    profile: Option<Profile>,
-    guards: Option<Guards>,
+    /// The browser, its profile and its share of the pool, until closed or dropped.
+    live: Option<Live>,
     /// Whether closing saves the session cookies: only once they were restored, so that a
     /// browser that failed at the start does not overwrite them with nothing.
     save_cookies: bool,
 }
 
+struct Live {
+    client: Client,
+    profile: Profile,
+    guards: Guards,
+}
+
 impl Session {
     pub(crate) fn new(client: Client, profile: Profile, guards: Guards) -> Self {
         Self {
-            client: Some(client),
-            profile: Some(profile),
-            guards: Some(guards),
+            live: Some(Live {
+                client,
+                profile,
+                guards,
+            }),
             save_cookies: false,
         }
     }
 
     /// Puts a named session's saved session cookies back into the browser.
     pub(crate) async fn restore_cookies(&mut self) -> Result<(), Error> {
-        if self.profile().named {
-            cookies::restore(self.client(), self.profile().user_data_dir()).await?;
+        if let Some((client, profile)) = self.parts()
+            && profile.named
+        {
+            cookies::restore(client, profile.user_data_dir()).await?;
             self.save_cookies = true;
         }
         Ok(())
     }
 
-    /// The WebDriver client.
-    pub(crate) fn client(&self) -> &Client {
-        self.client
-            .as_ref()
-            .expect("a session has its client until closed")
-    }
-
-    /// The profile and working folder.
-    pub(crate) fn profile(&self) -> &Profile {
-        self.profile
-            .as_ref()
-            .expect("a session has its profile until closed")
+    /// The WebDriver client and the profile; `None` only once the session is closed.
+    pub(crate) fn parts(&self) -> Option<(&Client, &Profile)> {
+        self.live.as_ref().map(|l| (&l.client, &l.profile))
     }
 
     /// Quits Chromium (saving a named session's session cookies first), removes the working
     /// folder (and a temporary profile), and frees the browser for the next block.
     pub(crate) async fn close(mut self) {
-        if let (Some(client), Some(profile), true) =
-            (&self.client, &self.profile, self.save_cookies)
-            && let Err(e) = cookies::save(client, &profile.user_data_dir).await
+        let Some(live) = self.live.take() else {
+            return;
+        };
+        if self.save_cookies
+            && let Err(e) = cookies::save(&live.client, &live.profile.user_data_dir).await
         {
             tracing::warn!(error = %e, "the named session's cookies were not saved");
         }
-        let client = self.client.take();
-        let profile = self.profile.take();
-        let guards = self.guards.take();
-        shut(client, profile, guards).await;
+        shut(live).await;
     }
 }
 
@@ -162,28 +161,26 @@ impl Drop for Session {
     /// A block abandoned half-way (its call was cancelled) still quits its browser and removes
     /// its files, in the background.
     fn drop(&mut self) {
-        let (client, profile, guards) =
-            (self.client.take(), self.profile.take(), self.guards.take());
-        if client.is_none() && profile.is_none() {
-            return;
-        }
-        if let Ok(rt) = tokio::runtime::Handle::try_current() {
-            rt.spawn(shut(client, profile, guards));
+        if let Some(live) = self.live.take()
+            && let Ok(rt) = tokio::runtime::Handle::try_current()
+        {
+            rt.spawn(shut(live));
         }
     }
 }
 
-async fn shut(client: Option<Client>, profile: Option<Profile>, guards: Option<Guards>) {
-    if let Some(client) = client {
-        match tokio::time::timeout(Duration::from_secs(10), client.close()).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::debug!(error = %e, "closing the browser session failed"),
-            Err(_) => tracing::warn!("closing the browser session took over 10 s"),
-        }
+async fn shut(live: Live) {
+    let Live {
+        client,
+        profile,
+        guards,
+    } = live;
+    match tokio::time::timeout(Duration::from_secs(10), client.close()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::debug!(error = %e, "closing the browser session failed"),
+        Err(_) => tracing::warn!("closing the browser session took over 10 s"),
     }
-    if let Some(profile) = profile {
-        remove_work_dir(profile.work).await;
-    }
+    remove_work_dir(profile.work).await;
     drop(guards);
 }
 

@@ -159,11 +159,15 @@ pub fn detect(bytes: &[u8], claimed: Option<&str>) -> Result<MediaType, Error> {
 
 /// Decodes the pages of a document, at most `max_pages` of them (PDF), refusing what is over
 /// the limits before decoding it.
+///
+/// PDFs are rasterised in a `shopflow-ocr-*` directory made inside `scratch` (the system's
+/// temporary directory when `None`) and removed before this returns, whatever the outcome.
 pub fn load_pages(
     bytes: &[u8],
     media: MediaType,
     max_pages: Option<u32>,
     limits: &Limits,
+    scratch: Option<&Path>,
 ) -> Result<Vec<Page>, Error> {
     if bytes.len() as u64 > limits.max_bytes {
         return Err(Error::FileTooLarge {
@@ -177,7 +181,7 @@ pub fn load_pages(
             image: decode_image(bytes, format, media, limits)?,
             dpi: None,
         }]),
-        None => rasterise_pdf(bytes, max_pages, limits),
+        None => rasterise_pdf(bytes, max_pages, limits, scratch),
     }
 }
 
@@ -224,21 +228,32 @@ fn rasterise_pdf(
     bytes: &[u8],
     max_pages: Option<u32>,
     limits: &Limits,
+    scratch: Option<&Path>,
 ) -> Result<Vec<Page>, Error> {
     let io = |context: &str| {
         let context = context.to_owned();
         move |source| Error::Io { context, source }
     };
     // Dropped (and removed) on every return and on unwinding.
-    let dir = tempfile::Builder::new()
-        .prefix("shopflow-ocr-")
-        .tempdir()
-        .map_err(io("creating a temporary directory"))?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("shopflow-ocr-");
+    let dir = match scratch {
+        Some(parent) => builder.tempdir_in(parent),
+        None => builder.tempdir(),
+    }
+    .map_err(io("creating a temporary directory"))?;
     let pdf = dir.path().join("input.pdf");
     std::fs::write(&pdf, bytes).map_err(io("writing the PDF to a temporary file"))?;
 
+    // The page sizes of every page that may be read (`-f`/`-l`), not only the first: a small
+    // first page must not let a poster-sized second one through to `pdftoppm`.
+    let last = max_pages
+        .unwrap_or(limits.max_pages)
+        .clamp(1, limits.max_pages.max(1));
     let info = run_tool(
-        Command::new("pdfinfo").arg(&pdf),
+        Command::new("pdfinfo")
+            .args(["-f", "1", "-l", &last.to_string()])
+            .arg(&pdf),
         "pdfinfo",
         limits.tool_timeout,
     )?;
@@ -270,11 +285,11 @@ fn rasterise_pdf(
             limit: limits.max_pages,
         });
     }
-    if let Some((w, h)) = field(&info, "Page size:").and_then(page_size_points) {
+    for (page, (w, h)) in page_sizes(&info).filter(|(page, _)| *page <= wanted) {
         let (width, height) = (points_to_pixels(w), points_to_pixels(h));
-        if width * height > limits.max_pixels {
+        if width.saturating_mul(height) > limits.max_pixels {
             return Err(Error::TooManyPixels {
-                page: 1,
+                page,
                 width,
                 height,
                 limit: limits.max_pixels,
@@ -339,6 +354,22 @@ fn rasterise_pdf(
         });
     }
     Ok(result)
+}
+
+/// The sizes `pdfinfo -f … -l …` lists: `Page    2 size:  595 x 842 pts (A4)` → `(2, (595, 842))`;
+/// a lone `Page size:` line (one page asked for) is page 1.
+fn page_sizes(info: &str) -> impl Iterator<Item = (u32, (f64, f64))> + '_ {
+    info.lines().filter_map(|line| {
+        let rest = line.strip_prefix("Page")?;
+        let (head, value) = rest.split_once("size:")?;
+        let head = head.trim();
+        let page = if head.is_empty() {
+            1
+        } else {
+            head.parse().ok()?
+        };
+        Some((page, page_size_points(value.trim())?))
+    })
 }
 
 fn points_to_pixels(points: f64) -> u64 {
@@ -457,5 +488,15 @@ mod tests {
             Some((595.276, 841.89))
         );
         assert_eq!(points_to_pixels(595.276), 2480);
+        let info = "Pages:           2\nPage    1 size:  595 x 842 pts (A4)\nPage    1 rot:   0\n\
+                    Page    2 size:  7200 x 7200 pts\nPage size:       612 x 792 pts (letter)\n";
+        assert_eq!(
+            page_sizes(info).collect::<Vec<_>>(),
+            [
+                (1, (595.0, 842.0)),
+                (2, (7200.0, 7200.0)),
+                (1, (612.0, 792.0))
+            ]
+        );
     }
 }

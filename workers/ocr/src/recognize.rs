@@ -2,7 +2,7 @@
 //! `ocr.invoice` (on a blocking thread) and `shopflow ocr`.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use image::GrayImage;
 
@@ -33,6 +33,10 @@ pub struct Options {
     pub segmentation: Segmentation,
     /// Preprocessing.
     pub prepare: PrepareOptions,
+    /// Where PDFs are rasterised: a `shopflow-ocr-*` directory is made inside it for each
+    /// document and removed before the call returns, whatever the outcome. Default: the
+    /// system's temporary directory (`TMPDIR`, else `/tmp`).
+    pub scratch_dir: Option<PathBuf>,
     /// Script routing (default on): read with the Chinese models of `languages` first; a
     /// page without Chinese is read again with the others, a Chinese page has only the figures
     /// of its rows re-read with them. Off: one run with all of `languages`.
@@ -47,6 +51,7 @@ impl Default for Options {
             limits: Limits::default(),
             segmentation: Segmentation::Block,
             prepare: PrepareOptions::default(),
+            scratch_dir: None,
             route_scripts: true,
         }
     }
@@ -74,7 +79,13 @@ pub fn recognize_bytes(
             tracing::debug!(claimed, actual = media.as_str(), "media type claim ignored");
         }
         Engines::global().check_languages(&options.languages)?;
-        let pages = load_pages(bytes, media, options.pages, &options.limits)?;
+        let pages = load_pages(
+            bytes,
+            media,
+            options.pages,
+            &options.limits,
+            options.scratch_dir.as_deref(),
+        )?;
         recognize_pages(pages, kind, options)
     })
 }

@@ -9,6 +9,8 @@ use serde_json::{Value, json};
 use shopflow_core::{ArtifactStore, CallContext, FunctionRegistry, WorkflowError};
 use shopflow_ocr::samples::{self, RenderOptions};
 
+mod support;
+
 fn ctx() -> CallContext {
     CallContext {
         run_id: "run-1".into(),
@@ -132,4 +134,72 @@ async fn bad_calls_are_problems_with_the_task_and_no_retry() {
         let detail = err.detail.unwrap_or_default();
         assert!(detail.contains(needle), "{args}: {detail}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_documents_fail_alone_and_the_pool_goes_on() {
+    let scratch = tempfile::tempdir().unwrap();
+    let mut registry = FunctionRegistry::with_builtins();
+    // One document at a time: a failure that kept its permit would block the next call.
+    shopflow_ocr::register_with(
+        &mut registry,
+        None,
+        1,
+        shopflow_ocr::Options {
+            scratch_dir: Some(scratch.path().to_owned()),
+            ..shopflow_ocr::Options::default()
+        },
+    );
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let blank = image::GrayImage::from_pixel(8, 8, image::Luma([255]));
+    let long_pdf = samples::image_pdf(&vec![blank; 500], 72).unwrap();
+    let mut cut_png = Cursor::new(Vec::new());
+    image::GrayImage::from_pixel(64, 64, image::Luma([9]))
+        .write_to(&mut cut_png, ImageFormat::Png)
+        .unwrap();
+    let cut_png = cut_png.into_inner()[..60].to_vec();
+    for (bytes, title, needle) in [
+        (
+            support::png_header_only(20_000, 10_000),
+            "Image too large",
+            "20000×10000 pixels (200.0 megapixels); the limit is 50 megapixels",
+        ),
+        (long_pdf, "Too many pages", "500 pages; at most 20"),
+        (
+            b"%PDF-1.4\nbroken".to_vec(),
+            "Corrupt document",
+            "the PDF is corrupt",
+        ),
+        (cut_png, "Corrupt document", "the PNG image is corrupt"),
+        (Vec::new(), "Empty document", "empty (0 bytes)"),
+    ] {
+        let err = call(&registry, "ocr.text", json!({"base64": b64(&bytes)}))
+            .await
+            .unwrap_err();
+        assert_eq!(err.title.as_deref(), Some(title), "{err}");
+        assert_eq!(err.status, 400, "{err}");
+        assert!(!err.retryable, "{err}");
+        assert_eq!(err.instance.as_deref(), Some("/do/0/readInvoice"));
+        let detail = err.detail.unwrap_or_default();
+        assert!(
+            detail.starts_with("`with.base64`: ") && detail.contains(needle),
+            "{detail}"
+        );
+        assert!(
+            detail.ends_with("Retrying the same document fails the same way."),
+            "{detail}"
+        );
+    }
+    let no_files: Vec<_> = std::fs::read_dir(scratch.path()).unwrap().collect();
+    assert!(no_files.is_empty(), "temporary files left: {no_files:?}");
+
+    // The pool still reads a good document.
+    let (bytes, truth) = png(2);
+    let ok = call(&registry, "ocr.invoice", json!({"base64": b64(&bytes)}))
+        .await
+        .expect("a good document after the bad ones");
+    assert_eq!(
+        ok["fields"]["order_number"]["value"],
+        truth.fields["order_number"].as_str()
+    );
 }

@@ -134,9 +134,9 @@ impl Vouchers {
         debug_assert_eq!(stored.artifact, format!("sha256:{}", hex(&digest)));
         let token = self.signer.sign(&digest);
         let url = format!("{}/v/{token}", self.base_url);
-        let sheet = voucher::layout(&req, &rma, &url).map_err(VoucherError::Render)?;
+        let sheets = voucher::layout(&req, &rma, &url).map_err(VoucherError::Render)?;
         let pdf = sheet::Sheet::render(
-            &[sheet],
+            &sheets,
             self.fonts()?,
             &format!("退货凭证 Return voucher {rma}"),
         )

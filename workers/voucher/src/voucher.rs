@@ -7,8 +7,21 @@ use serde_json::Value;
 
 use crate::sheet::{A4, Sheet, Weight, text_width, wrap};
 
-/// The most items one voucher lists.
+/// The most items one voucher lists (they flow onto further pages).
 pub const MAX_ITEMS: usize = 50;
+/// The most extra instruction lines.
+pub const MAX_INSTRUCTIONS: usize = 10;
+/// The most characters of one extra instruction.
+pub const MAX_INSTRUCTION: usize = 300;
+/// The most characters of the shop's name (it shares the top of the page with the QR code).
+pub const MAX_SHOP: usize = 60;
+/// The most characters of `platform`.
+pub const MAX_PLATFORM: usize = 20;
+/// The most characters of a postcode.
+pub const MAX_POSTCODE: usize = 20;
+/// The most characters of the other texts (ids, item names, SKUs, the address, contact and
+/// phone).
+pub const MAX_TEXT: usize = 200;
 
 /// `with:` of `voucher.issue`.
 #[derive(Debug, Clone, Deserialize)]
@@ -186,18 +199,48 @@ impl Request {
     }
 
     fn check(&self) -> Result<(), String> {
-        let nonempty = |name: &str, v: &str| -> Result<(), String> {
-            if v.trim().is_empty() {
-                Err(format!("`{name}` is empty"))
-            } else if v.chars().count() > 200 {
-                Err(format!("`{name}` is longer than 200 characters"))
+        let at_most = |name: &str, v: &str, max: usize| -> Result<(), String> {
+            if v.chars().count() > max {
+                Err(format!("`{name}` is longer than {max} characters"))
             } else {
                 Ok(())
             }
         };
-        nonempty("shop", &self.shop)?;
-        nonempty("order_id", &self.order_id)?;
-        nonempty("return_address.address", &self.return_address.address)?;
+        let nonempty = |name: &str, v: &str, max: usize| -> Result<(), String> {
+            if v.trim().is_empty() {
+                Err(format!("`{name}` is empty"))
+            } else {
+                at_most(name, v, max)
+            }
+        };
+        nonempty("shop", &self.shop, MAX_SHOP)?;
+        nonempty("order_id", &self.order_id, MAX_TEXT)?;
+        nonempty(
+            "return_address.address",
+            &self.return_address.address,
+            MAX_TEXT,
+        )?;
+        at_most(
+            "platform",
+            self.platform.as_deref().unwrap_or(""),
+            MAX_PLATFORM,
+        )?;
+        at_most(
+            "refund_id",
+            self.refund_id.as_deref().unwrap_or(""),
+            MAX_TEXT,
+        )?;
+        at_most(
+            "return_address.contact",
+            &self.return_address.contact,
+            MAX_TEXT,
+        )?;
+        at_most("return_address.phone", &self.return_address.phone, MAX_TEXT)?;
+        at_most(
+            "return_address.postcode",
+            self.return_address.postcode.as_deref().unwrap_or(""),
+            MAX_POSTCODE,
+        )?;
         if let Some(rma) = &self.rma
             && (rma.is_empty()
                 || rma.len() > 32
@@ -214,7 +257,12 @@ impl Request {
             ));
         }
         for (i, item) in self.items.iter().enumerate() {
-            nonempty(&format!("items[{i}].name"), &item.name)?;
+            nonempty(&format!("items[{i}].name"), &item.name, MAX_TEXT)?;
+            at_most(
+                &format!("items[{i}].sku"),
+                item.sku.as_deref().unwrap_or(""),
+                MAX_TEXT,
+            )?;
             if item.quantity == 0 {
                 return Err(format!("`items[{i}].quantity` is 0"));
             }
@@ -225,8 +273,13 @@ impl Request {
                 self.deadline
             ));
         }
-        if self.instructions.len() > 10 {
-            return Err("`instructions` has more than 10 lines".into());
+        if self.instructions.len() > MAX_INSTRUCTIONS {
+            return Err(format!(
+                "`instructions` has more than {MAX_INSTRUCTIONS} lines"
+            ));
+        }
+        for (i, line) in self.instructions.iter().enumerate() {
+            at_most(&format!("instructions[{i}]"), line, MAX_INSTRUCTION)?;
         }
         Ok(())
     }
@@ -274,31 +327,129 @@ pub const INSTRUCTIONS: [(&str, &str); 4] = [
     ),
 ];
 
+/// Left and right margins.
+const LEFT: f32 = 48.0;
+const RIGHT: f32 = A4.0 - 48.0;
+/// The baseline of the footer (the link and the page number).
+const FOOTER: f32 = A4.1 - 40.0;
+/// Body text ends above this, clear of the footer's rule.
+const BODY_BOTTOM: f32 = FOOTER - 28.0;
+/// Where the body starts on a continuation page.
+const CONTINUED_TOP: f32 = 84.0;
+
+/// The pages being laid out: the current one and where its body has reached.
+struct Pages {
+    done: Vec<Sheet>,
+    sheet: Sheet,
+    y: f32,
+    rma: String,
+}
+
+impl Pages {
+    fn new(rma: &str) -> Self {
+        Self {
+            done: Vec::new(),
+            sheet: Sheet::new(),
+            y: 0.0,
+            rma: rma.to_owned(),
+        }
+    }
+
+    /// Makes sure `height` points of body fit below `y` on the current page, starting a
+    /// continuation page (titled with the RMA) when they do not. True when it started one.
+    fn room(&mut self, height: f32) -> bool {
+        if self.y + height <= BODY_BOTTOM || self.y <= CONTINUED_TOP {
+            return false;
+        }
+        let full = std::mem::take(&mut self.sheet);
+        self.done.push(full);
+        self.sheet.text(
+            LEFT,
+            50.0,
+            11.0,
+            Weight::Bold,
+            &format!("退货凭证 Return Voucher  {}  (续 continued)", self.rma),
+        );
+        self.sheet.line((LEFT, 62.0), (RIGHT, 62.0), 0.6);
+        self.y = CONTINUED_TOP;
+        true
+    }
+
+    /// Height of `text` as a paragraph `width` wide at `size`.
+    fn height(text: &str, width: f32, size: f32) -> f32 {
+        wrap(text, width, size).len() as f32 * size * 1.45
+    }
+
+    /// The pages, each with the verification link and `page/pages` at the bottom.
+    fn finish(mut self, link: &str) -> Vec<Sheet> {
+        let last = std::mem::take(&mut self.sheet);
+        self.done.push(last);
+        let count = self.done.len();
+        for (i, sheet) in self.done.iter_mut().enumerate() {
+            sheet.line((LEFT, FOOTER - 16.0), (RIGHT, FOOTER - 16.0), 0.3);
+            sheet.paragraph(
+                LEFT,
+                FOOTER,
+                RIGHT - LEFT - 80.0,
+                7.5,
+                Weight::Regular,
+                &format!("验证 Verify: {link}"),
+            );
+            let number = format!("页 Page {}/{count}", i + 1);
+            sheet.text(
+                RIGHT - text_width(&number, 7.5),
+                FOOTER,
+                7.5,
+                Weight::Regular,
+                &number,
+            );
+        }
+        self.done
+    }
+}
+
 /// Lays out the voucher: title, RMA, QR code of `link`, order, items, return address,
-/// deadline, instructions.
-pub fn layout(req: &Request, rma: &str, link: &str) -> Result<Sheet, String> {
-    let mut s = Sheet::new();
-    let (w, _) = A4;
-    let left = 48.0;
-    let right = w - 48.0;
+/// deadline, instructions; what does not fit the first A4 page flows onto more pages.
+pub fn layout(req: &Request, rma: &str, link: &str) -> Result<Vec<Sheet>, String> {
+    let mut p = Pages::new(rma);
+    let (left, right) = (LEFT, RIGHT);
     let deadline = Deadline::parse(&req.deadline)
         .map(|d| d.display())
         .unwrap_or_else(|| req.deadline.clone());
 
-    s.text(left, 70.0, 22.0, Weight::Bold, "退货凭证  Return Voucher");
+    let qr_size = 130.0;
+    p.sheet
+        .text(left, 70.0, 22.0, Weight::Bold, "退货凭证  Return Voucher");
     let shop_line = match &req.platform {
-        Some(p) => format!("{} · {}", req.shop.trim(), p),
+        Some(p) => format!("{} · {}", req.shop.trim(), p.trim()),
         None => req.shop.trim().to_owned(),
     };
-    s.text(left, 96.0, 11.0, Weight::Regular, &shop_line);
-    s.text(left, 132.0, 10.0, Weight::Regular, "退货编号 RMA");
-    s.text(left, 156.0, 20.0, Weight::Bold, rma);
-    s.text(left, 186.0, 10.0, Weight::Regular, "寄回截止 Return by");
-    s.text(left, 206.0, 14.0, Weight::Bold, &deadline);
-    let qr_size = 130.0;
-    s.qr(right - qr_size, 40.0, qr_size, link.as_bytes())
+    // Two lines at most between the title and the RMA, left of the QR code: a name too long
+    // for that at 11 pt is set smaller (the argument limits make it fit at 8.5 pt).
+    let shop_width = right - qr_size - 16.0 - left;
+    let shop_size = if wrap(&shop_line, shop_width, 11.0).len() <= 2 {
+        11.0
+    } else {
+        8.5
+    };
+    p.sheet.paragraph(
+        left,
+        96.0,
+        shop_width,
+        shop_size,
+        Weight::Regular,
+        &shop_line,
+    );
+    p.sheet
+        .text(left, 132.0, 10.0, Weight::Regular, "退货编号 RMA");
+    p.sheet.text(left, 156.0, 20.0, Weight::Bold, rma);
+    p.sheet
+        .text(left, 186.0, 10.0, Weight::Regular, "寄回截止 Return by");
+    p.sheet.text(left, 206.0, 14.0, Weight::Bold, &deadline);
+    p.sheet
+        .qr(right - qr_size, 40.0, qr_size, link.as_bytes())
         .map_err(|e| format!("the link does not fit a QR code: {e}"))?;
-    s.text(
+    p.sheet.text(
         right - qr_size + 12.0,
         40.0 + qr_size + 4.0,
         7.5,
@@ -306,30 +457,31 @@ pub fn layout(req: &Request, rma: &str, link: &str) -> Result<Sheet, String> {
         "扫码验证 Scan to verify",
     );
 
-    let mut y = 236.0;
-    s.line((left, y), (right, y), 0.6);
-    y += 22.0;
-    s.text(left, y, 10.0, Weight::Regular, "订单号 Order");
-    s.text(left + 110.0, y, 10.0, Weight::Bold, req.order_id.trim());
+    p.y = 236.0;
+    p.sheet.line((left, p.y), (right, p.y), 0.6);
+    p.y += 22.0;
+    let id_width = right - left - 110.0;
+    id_row(&mut p, left, id_width, "订单号 Order", req.order_id.trim());
     if let Some(refund) = &req.refund_id {
-        y += 17.0;
-        s.text(left, y, 10.0, Weight::Regular, "售后单号 Refund");
-        s.text(left + 110.0, y, 10.0, Weight::Bold, refund);
+        p.y += 17.0;
+        id_row(&mut p, left, id_width, "售后单号 Refund", refund.trim());
     }
 
-    y += 28.0;
-    s.text(left, y, 12.0, Weight::Bold, "退回商品  Items");
-    y += 8.0;
-    s.fill(left, y, right - left, 18.0, 235);
-    s.text(left + 6.0, y + 13.0, 9.0, Weight::Bold, "商品 Item");
-    s.text(right - 150.0, y + 13.0, 9.0, Weight::Bold, "规格 SKU");
-    s.text(right - 40.0, y + 13.0, 9.0, Weight::Bold, "数量 Qty");
-    y += 18.0;
+    let name_width = right - 160.0 - left;
+    let item_height = |name: &str| wrap(name, name_width, 10.0).len().max(1) as f32 * 14.0 + 6.0;
+    p.y += 28.0;
+    // The section title, the table's header and the first item stay together.
+    p.room(26.0 + item_height(req.items[0].name.trim()));
+    items_header(&mut p, "退回商品  Items");
     for item in &req.items {
-        let lines = wrap(item.name.trim(), right - 160.0 - left, 10.0);
-        let first = y + 14.0;
+        let name = item.name.trim();
+        if p.room(item_height(name)) {
+            items_header(&mut p, "退回商品（续） Items (continued)");
+        }
+        let lines = wrap(name, name_width, 10.0);
+        let first = p.y + 14.0;
         for (i, l) in lines.iter().enumerate() {
-            s.text(
+            p.sheet.text(
                 left + 6.0,
                 first + i as f32 * 14.0,
                 10.0,
@@ -339,100 +491,129 @@ pub fn layout(req: &Request, rma: &str, link: &str) -> Result<Sheet, String> {
         }
         if let Some(sku) = &item.sku {
             let sku: String = sku.chars().take(18).collect();
-            s.text(right - 150.0, first, 9.0, Weight::Regular, &sku);
+            p.sheet
+                .text(right - 150.0, first, 9.0, Weight::Regular, &sku);
         }
         let qty = item.quantity.to_string();
-        s.text(
+        p.sheet.text(
             right - 12.0 - text_width(&qty, 10.0),
             first,
             10.0,
             Weight::Regular,
             &qty,
         );
-        y = first + (lines.len().max(1) as f32 - 1.0) * 14.0 + 6.0;
-        s.line((left, y), (right, y), 0.3);
+        p.y = first + (lines.len().max(1) as f32 - 1.0) * 14.0 + 6.0;
+        p.sheet.line((left, p.y), (right, p.y), 0.3);
     }
 
-    y += 30.0;
-    s.text(left, y, 12.0, Weight::Bold, "退货地址  Return address");
-    y += 20.0;
+    // The return address stays on one page.
     let a = &req.return_address;
     let who = [a.contact.trim(), a.phone.trim()]
         .into_iter()
-        .filter(|p| !p.is_empty())
+        .filter(|part| !part.is_empty())
         .collect::<Vec<_>>()
         .join("  ");
+    let postcode = a
+        .postcode
+        .as_deref()
+        .map(str::trim)
+        .filter(|pc| !pc.is_empty());
+    let address_height = 30.0
+        + 20.0
+        + Pages::height(&who, right - left, 11.0) * f32::from(u8::from(!who.is_empty()))
+        + Pages::height(a.address.trim(), right - left, 11.0)
+        + if postcode.is_some() { 16.0 } else { 0.0 };
+    p.room(address_height);
+    p.y += 30.0;
+    p.sheet
+        .text(left, p.y, 12.0, Weight::Bold, "退货地址  Return address");
+    p.y += 20.0;
     if !who.is_empty() {
-        s.text(left, y, 11.0, Weight::Regular, &who);
-        y += 17.0;
+        p.y = p
+            .sheet
+            .paragraph(left, p.y, right - left, 11.0, Weight::Regular, &who);
     }
-    y = s.paragraph(
+    p.y = p.sheet.paragraph(
         left,
-        y,
+        p.y,
         right - left,
         11.0,
         Weight::Regular,
         a.address.trim(),
     );
-    if let Some(pc) = a.postcode.as_deref().filter(|p| !p.trim().is_empty()) {
-        s.text(
+    if let Some(pc) = postcode {
+        p.sheet.text(
             left,
-            y,
+            p.y,
             10.0,
             Weight::Regular,
-            &format!("邮编 Postcode {}", pc.trim()),
+            &format!("邮编 Postcode {pc}"),
         );
-        y += 16.0;
+        p.y += 16.0;
     }
 
-    y += 18.0;
-    s.text(left, y, 12.0, Weight::Bold, "说明  Instructions");
-    y += 20.0;
-    let mut n = 0;
-    for (zh, en) in INSTRUCTIONS {
-        n += 1;
-        y = s.paragraph(
-            left,
-            y,
-            right - left,
-            10.0,
-            Weight::Regular,
-            &format!("{n}. {zh}"),
-        );
-        y = s.paragraph(
-            left + 14.0,
-            y,
-            right - left - 14.0,
-            9.0,
-            Weight::Regular,
-            en,
-        );
-        y += 4.0;
-    }
+    let mut numbered: Vec<(String, Option<&str>)> = INSTRUCTIONS
+        .iter()
+        .enumerate()
+        .map(|(i, (zh, en))| (format!("{}. {zh}", i + 1), Some(*en)))
+        .collect();
     for extra in &req.instructions {
-        n += 1;
-        y = s.paragraph(
-            left,
-            y,
-            right - left,
-            10.0,
-            Weight::Regular,
-            &format!("{n}. {}", extra.trim()),
-        );
-        y += 4.0;
+        numbered.push((format!("{}. {}", numbered.len() + 1, extra.trim()), None));
     }
+    let instruction_height = |(zh, en): &(String, Option<&str>)| {
+        Pages::height(zh, right - left, 10.0)
+            + en.map_or(0.0, |en| Pages::height(en, right - left - 14.0, 9.0))
+            + 4.0
+    };
+    // The title stays with the first instruction.
+    p.room(38.0 + instruction_height(&numbered[0]));
+    p.y += 18.0;
+    p.sheet
+        .text(left, p.y, 12.0, Weight::Bold, "说明  Instructions");
+    p.y += 20.0;
+    for instruction in &numbered {
+        p.room(instruction_height(instruction));
+        let (zh, en) = instruction;
+        p.y = p
+            .sheet
+            .paragraph(left, p.y, right - left, 10.0, Weight::Regular, zh);
+        if let Some(en) = en {
+            p.y = p.sheet.paragraph(
+                left + 14.0,
+                p.y,
+                right - left - 14.0,
+                9.0,
+                Weight::Regular,
+                en,
+            );
+        }
+        p.y += 4.0;
+    }
+    Ok(p.finish(link))
+}
 
-    let footer = A4.1 - 40.0;
-    s.line((left, footer - 16.0), (right, footer - 16.0), 0.3);
-    s.paragraph(
-        left,
-        footer,
-        right - left,
-        7.5,
-        Weight::Regular,
-        &format!("验证 Verify: {link}"),
-    );
-    Ok(s)
+/// The items table's title and column heads, at the current position.
+/// A label at `left` and an identifier (wrapped in `width`, bold) beside it; the pen ends on
+/// the identifier's last line.
+fn id_row(p: &mut Pages, left: f32, width: f32, label: &str, id: &str) {
+    p.sheet.text(left, p.y, 10.0, Weight::Regular, label);
+    p.y = p
+        .sheet
+        .paragraph(left + 110.0, p.y, width, 10.0, Weight::Bold, id)
+        - 14.5;
+}
+
+fn items_header(p: &mut Pages, title: &str) {
+    p.sheet.text(LEFT, p.y, 12.0, Weight::Bold, title);
+    p.y += 8.0;
+    p.sheet.fill(LEFT, p.y, RIGHT - LEFT, 18.0, 235);
+    p.sheet
+        .text(LEFT + 6.0, p.y + 13.0, 9.0, Weight::Bold, "商品 Item");
+    p.sheet
+        .text(RIGHT - 150.0, p.y + 13.0, 9.0, Weight::Bold, "规格 SKU");
+    p.sheet
+        .text(RIGHT - 40.0, p.y + 13.0, 9.0, Weight::Bold, "数量 Qty");
+    p.y += 18.0;
 }
 
 #[cfg(test)]

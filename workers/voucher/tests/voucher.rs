@@ -243,6 +243,30 @@ async fn function_errors_say_what_to_fix() {
             },
             "colour",
         ),
+        (
+            {
+                let mut a = args();
+                a["shop"] = json!("店".repeat(61));
+                a
+            },
+            "`shop` is longer than 60 characters",
+        ),
+        (
+            {
+                let mut a = args();
+                a["instructions"] = json!(["ok", "x".repeat(301)]);
+                a
+            },
+            "`instructions[1]` is longer than 300 characters",
+        ),
+        (
+            {
+                let mut a = args();
+                a["return_address"]["phone"] = json!("1".repeat(201));
+                a
+            },
+            "`return_address.phone` is longer than 200 characters",
+        ),
     ];
     for (bad, mentions) in cases {
         let err = registry
@@ -275,4 +299,106 @@ async fn function_errors_say_what_to_fix() {
         err.contains("fonts-noto-cjk") && err.contains("SHOPFLOW_CJK_FONT"),
         "{err}"
     );
+}
+
+/// The words of a PDF with their boxes, per page: `(page, text, x_max, y_max, page_w, page_h)`.
+fn words(pdf_path: &std::path::Path) -> Vec<(usize, String, f32, f32, f32, f32)> {
+    let out = poppler("pdftotext", &["-bbox", pdf_path.to_str().unwrap(), "-"]);
+    let html = String::from_utf8(out.stdout).unwrap();
+    let attr = |tag: &str, name: &str| -> f32 {
+        let at = tag.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        tag[at..].split('"').next().unwrap().parse().unwrap()
+    };
+    let mut found = Vec::new();
+    let (mut page, mut size) = (0, (0.0, 0.0));
+    for part in html.split('<').skip(1) {
+        if part.starts_with("page ") {
+            page += 1;
+            size = (attr(part, "width"), attr(part, "height"));
+        } else if part.starts_with("word ") {
+            let text = part.split_once('>').unwrap().1.to_owned();
+            found.push((
+                page,
+                text,
+                attr(part, "xMax"),
+                attr(part, "yMax"),
+                size.0,
+                size.1,
+            ));
+        }
+    }
+    found
+}
+
+#[test]
+fn a_full_voucher_flows_onto_more_pages_and_stays_on_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = vouchers(dir.path());
+    let mut a = args();
+    // The most a voucher takes: 50 items with long names, 10 extra instructions, the longest
+    // address and ids.
+    a["items"] = (1..=50)
+        .map(|i| {
+            json!({
+                "name": format!("第{i}件 明前龙井 250g 礼盒装 with a long English description number {i}"),
+                "sku": format!("SKU-{i}"),
+                "quantity": i,
+            })
+        })
+        .collect();
+    a["instructions"] = (1..=10)
+        .map(|i| {
+            json!(format!(
+                "附加说明 {i}: keep the receipt of the courier, extra line {i}."
+            ))
+        })
+        .collect();
+    a["return_address"]["address"] = json!(format!(
+        "浙江省 杭州市 余杭区 {}",
+        "文一西路 1001 号 ".repeat(11)
+    ));
+    a["order_id"] = json!("4".repeat(64));
+    let issued = v.issue(a, "run-1/step-9").unwrap();
+    let pdf = v.pdf(&issued.token).unwrap();
+    let path = dir.path().join("full.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+
+    let words = words(&path);
+    let pages = words.iter().map(|w| w.0).max().unwrap();
+    assert!(pages >= 2, "50 items do not fit one A4 page");
+    for (page, text, x_max, y_max, w, h) in &words {
+        assert!(
+            *x_max <= *w + 0.5 && *y_max <= *h + 0.5,
+            "{text:?} on page {page} ends at ({x_max}, {y_max}), outside the {w}×{h} page"
+        );
+    }
+    let text: String = words
+        .iter()
+        .map(|w| w.1.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    for want in [
+        "第50件",
+        "number 50",
+        "文一西路",
+        "0571-88886666",
+        "extra line 10.",
+        &issued.rma,
+    ] {
+        assert!(text.contains(want), "{want} missing from the voucher");
+    }
+    // Every page says whose voucher it is and which page it is.
+    for page in 1..=pages {
+        let on_page: String = words
+            .iter()
+            .filter(|w| w.0 == page)
+            .map(|w| w.1.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(on_page.contains(&issued.rma), "page {page} lacks the RMA");
+        assert!(
+            on_page.contains(&format!("{page}/{pages}")),
+            "page {page} lacks its number: {on_page}"
+        );
+    }
 }

@@ -14,6 +14,8 @@ mod mermaid;
 
 use crate::model::Workflow;
 
+pub use build::task_id;
+
 /// The flow as a Mermaid flowchart (`flowchart TD`).
 pub fn mermaid(wf: &Workflow) -> String {
     mermaid::write(&build::chart(wf))

@@ -6,6 +6,7 @@
 mod clock;
 mod context;
 mod record;
+pub mod replay;
 mod store;
 
 pub use clock::{AcceleratedClock, Clock, ManualClock, SystemClock};

@@ -28,6 +28,10 @@ pub enum EngineError {
     /// The engine is shutting down and takes no new work.
     #[error("shopflow is shutting down and accepts no new work; retry against the next start")]
     ShuttingDown,
+    /// The backend that runs the flows (a Temporal cluster) did not take the request; it may
+    /// later.
+    #[error("the run backend is unavailable: {0}")]
+    Unavailable(String),
     /// The journal failed; retryable ones (busy, disk full) may succeed later.
     #[error(transparent)]
     Journal(#[from] journal::Error),
@@ -45,7 +49,7 @@ impl EngineError {
     /// Whether trying again later may succeed.
     pub fn is_retryable(&self) -> bool {
         match self {
-            EngineError::ShuttingDown => true,
+            EngineError::ShuttingDown | EngineError::Unavailable(_) => true,
             EngineError::Journal(e) => e.is_retryable(),
             _ => false,
         }

@@ -10,8 +10,11 @@
 
 mod error;
 mod flows;
+mod launcher;
 mod metrics;
+mod retry;
 mod schedule;
+mod timeline;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -27,7 +30,10 @@ use tokio::task::AbortHandle;
 
 pub use error::EngineError;
 pub use flows::{FlowInfo, parse_flow_ref};
+pub use launcher::{FlowText, Launch, RunLauncher};
 pub use metrics::EngineMetrics;
+pub use retry::retried_from;
+pub use timeline::{EntryStatus, Timeline, TimelineEntry, pointer_of};
 
 use crate::FlowCatalog;
 use crate::durable::{Clock, SqliteContext, Store, SystemClock};
@@ -59,6 +65,9 @@ pub struct EngineOptions {
     /// taken out of memory and driven again from its journal when the timer is due (`None`:
     /// runs stay parked in memory however long they wait).
     pub evict_after: Option<Duration>,
+    /// Hands every run to another backend instead of driving it here (`serve --backend
+    /// temporal`); see [`RunLauncher`]. `None`: runs run in this engine.
+    pub launcher: Option<Arc<dyn RunLauncher>>,
 }
 
 /// See [`EngineOptions::on_end`].
@@ -75,6 +84,7 @@ impl Default for EngineOptions {
             sample_timers: false,
             on_end: None,
             evict_after: Some(Duration::from_secs(60)),
+            launcher: None,
         }
     }
 }
@@ -218,6 +228,8 @@ struct Inner {
     evictions: tokio::sync::Notify,
     /// Whether the waker task runs.
     waker_started: AtomicBool,
+    /// The other backend runs are handed to, when they do not run here.
+    elsewhere: Option<launcher::Elsewhere>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -258,7 +270,18 @@ impl Engine {
                 ),
             }
         }
-        store.narrow_interest(listened_types(&catalog));
+        let elsewhere = match &options.launcher {
+            Some(l) => Some(launcher::Elsewhere::new(Arc::clone(l), store.journal())?),
+            None => None,
+        };
+        // Runs that live elsewhere take their events from there: only runs still finishing
+        // here need them kept.
+        store.narrow_interest(match &elsewhere {
+            Some(e) if !e.drains_runs_here() => {
+                shopflow_dsl::model::ListenedTypes::Only(Vec::new())
+            }
+            _ => listened_types(&catalog),
+        });
         let metrics = Arc::new(EngineMetrics::new(store.journal(), options.sample_timers));
         Ok(Engine {
             inner: Arc::new(Inner {
@@ -275,6 +298,7 @@ impl Engine {
                 evicted: Mutex::new(Evicted::default()),
                 evictions: tokio::sync::Notify::new(),
                 waker_started: AtomicBool::new(false),
+                elsewhere,
             }),
         })
     }
@@ -359,10 +383,17 @@ impl Engine {
         let schedule = flows::schedule_kind(&wf);
         if inserted == FlowInsert::Inserted {
             self.inner.catalog.add(Arc::new(wf));
-            self.inner
-                .store
-                .set_interest(listened_types(&self.inner.catalog))
-                .await?;
+            if self
+                .inner
+                .elsewhere
+                .as_ref()
+                .is_none_or(launcher::Elsewhere::drains_runs_here)
+            {
+                self.inner
+                    .store
+                    .set_interest(listened_types(&self.inner.catalog))
+                    .await?;
+            }
             tracing::info!(%flow, %version, "flow deployed");
         }
         let latest = self.inner.catalog.latest().iter().any(|l| {
@@ -409,6 +440,10 @@ impl Engine {
         if !self.is_accepting() {
             return Err(EngineError::ShuttingDown);
         }
+        if self.inner.elsewhere.is_some() {
+            self.launch(&id, &wf, input).await?;
+            return Ok(id);
+        }
         // A fresh id: nothing to look up or load.
         let ctx = self.wire(SqliteContext::new_run(
             Arc::clone(&self.inner.store),
@@ -431,12 +466,38 @@ impl Engine {
         if !self.is_accepting() {
             return Err(EngineError::ShuttingDown);
         }
+        if self.inner.elsewhere.is_some() {
+            return self.launch(id, &wf, input).await;
+        }
         if self.inner.store.journal().run(id)?.is_some() {
             return Ok(false);
         }
         let ctx = self.context(id)?;
         self.begin(ctx, wf, input).await?;
         Ok(true)
+    }
+
+    /// Hands run `id` to the other backend; `Ok(false)` when a run with that id exists there.
+    async fn launch(&self, id: &str, wf: &Workflow, input: Value) -> Result<bool, EngineError> {
+        let Some(elsewhere) = &self.inner.elsewhere else {
+            return Ok(false);
+        };
+        let journal = self.inner.store.journal();
+        let started = elsewhere
+            .launch(journal, &self.inner.catalog, id, wf, input)
+            .await?;
+        if started {
+            let d = &wf.document;
+            self.inner
+                .metrics
+                .run_started(&format!("{}/{}", d.namespace, d.name));
+        }
+        Ok(started)
+    }
+
+    /// Whether runs are handed to another backend (see [`EngineOptions::launcher`]).
+    pub fn runs_elsewhere(&self) -> bool {
+        self.inner.elsewhere.is_some()
     }
 
     /// Journals a new run (durable when this returns) and drives it.

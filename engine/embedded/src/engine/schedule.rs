@@ -189,6 +189,10 @@ async fn tick_flow(
     } else if let Some(cron) = &schedule.cron {
         next_cron(cron, base)
     } else if let Some(after) = schedule.after {
+        // The end of the previous run is known only where runs run.
+        if engine.runs_elsewhere() {
+            return Ok(());
+        }
         after_due(engine, flow, base, millis(after))?
     } else {
         None

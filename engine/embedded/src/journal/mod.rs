@@ -17,6 +17,7 @@
 //! the holder's pid, when another journal has it. Files that are not ours (another
 //! program's database, garbage, a newer schema) are refused without being written to.
 
+mod access;
 mod error;
 mod lock;
 mod metrics;
@@ -34,6 +35,11 @@ use rusqlite::{Connection, OpenFlags};
 use serde_json::Value;
 use shopflow_core::StepId;
 
+pub use access::{
+    AuditFilter, AuditKind, AuditRecord, LoginFailure, NewAudit, NewSession, NewUserToken, PutMode,
+    PutUser, PutUserOutcome, SessionGrant, Throttle, Throttled, TokenGrant, UserRecord,
+    after_failure,
+};
 pub use error::Error;
 pub use lock::lock_path;
 pub use metrics::Metrics;

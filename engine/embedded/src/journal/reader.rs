@@ -27,6 +27,15 @@ impl Reader {
         }
     }
 
+    /// Runs `read` on the read connection (for the access tables' reads).
+    pub(crate) fn with_conn<T>(
+        &self,
+        read: impl FnOnce(&Connection, &Path) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        read(&conn, &self.path)
+    }
+
     /// Every journaled step result of `run`, by StepId.
     pub(crate) fn load_steps(&self, run: &str) -> Result<BTreeMap<String, Value>, Error> {
         let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);

@@ -74,6 +74,47 @@ const MIGRATIONS: &[&str] = &[
          role       TEXT NOT NULL CHECK (role IN ('admin', 'ops', 'finance', 'viewer')),
          created_ms INTEGER NOT NULL
      ) WITHOUT ROWID;",
+    // v3: people who sign in (argon2id hashes), their sessions (hashed ids), tokens owned by a
+    // user, login throttling for names that are no user, and the security audit log. The
+    // token `SHOPFLOW_ADMIN_TOKEN` seeded is marked, so seeding a new one replaces it.
+    "CREATE TABLE users (
+         name            TEXT PRIMARY KEY NOT NULL,
+         role            TEXT NOT NULL CHECK (role IN ('admin', 'ops', 'finance', 'viewer')),
+         password_hash   TEXT NOT NULL,
+         created_ms      INTEGER NOT NULL,
+         updated_ms      INTEGER NOT NULL,
+         failed_logins   INTEGER NOT NULL DEFAULT 0,
+         locked_until_ms INTEGER
+     ) WITHOUT ROWID;
+     CREATE TABLE sessions (
+         hash         TEXT PRIMARY KEY NOT NULL,
+         user         TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+         created_ms   INTEGER NOT NULL,
+         last_seen_ms INTEGER NOT NULL,
+         expires_ms   INTEGER NOT NULL,
+         client       TEXT
+     ) WITHOUT ROWID;
+     CREATE INDEX sessions_by_user ON sessions (user);
+     CREATE TABLE login_throttle (
+         name            TEXT PRIMARY KEY NOT NULL,
+         failed_logins   INTEGER NOT NULL,
+         locked_until_ms INTEGER,
+         updated_ms      INTEGER NOT NULL
+     ) WITHOUT ROWID;
+     CREATE TABLE audit (
+         seq    INTEGER PRIMARY KEY,
+         at_ms  INTEGER NOT NULL,
+         kind   TEXT NOT NULL,
+         user   TEXT,
+         actor  TEXT,
+         client TEXT,
+         detail TEXT NOT NULL DEFAULT '{}'
+     );
+     CREATE INDEX audit_by_user ON audit (user, seq);
+     ALTER TABLE tokens ADD COLUMN user TEXT REFERENCES users (name) ON DELETE CASCADE;
+     ALTER TABLE tokens ADD COLUMN seed INTEGER NOT NULL DEFAULT 0;
+     CREATE INDEX tokens_by_user ON tokens (user);
+     UPDATE tokens SET seed = 1, name = 'admin' WHERE name = 'admin (SHOPFLOW_ADMIN_TOKEN)';",
 ];
 
 /// The newest schema version this build knows.

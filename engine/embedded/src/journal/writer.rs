@@ -12,6 +12,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use serde_json::Value;
 use tokio::sync::oneshot;
 
+use super::access::{self, AccessOutcome, AccessWrite};
 use super::metrics::Counters;
 use super::{Error, EventInsert, FlowInsert};
 
@@ -66,6 +67,8 @@ pub(crate) enum Row {
     Purge { before_ms: i64 },
     /// Nothing: its commit tells that every row queued before it is durable.
     Flush,
+    /// A change to users, sessions, tokens, login throttling or the audit log.
+    Access(AccessWrite),
     /// A step's result.
     Step {
         run: String,
@@ -101,6 +104,8 @@ pub(crate) enum Outcome {
     Flow(FlowInsert),
     /// How many rows a cancel or purge changed.
     Changed(usize),
+    /// What an access change did.
+    Access(AccessOutcome),
 }
 
 /// A row waiting for the writer, and where to report once its batch has committed.
@@ -417,6 +422,7 @@ fn write_row(tx: &Transaction<'_>, path: &Path, row: &Row) -> Result<Outcome, Er
             .map_err(|e| Error::sqlite("store a token", path, &e))?;
         }
         Row::Flush => {}
+        Row::Access(change) => return access::apply(tx, path, change).map(Outcome::Access),
         Row::Purge { before_ms } => {
             let runs = tx
                 .prepare_cached(

@@ -11,27 +11,34 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde_json::{Map, Value};
 use shopflow_desk::Desk;
-use shopflow_embedded::{Engine, EngineError};
+use shopflow_embedded::EngineError;
 use tokio::task::JoinHandle;
 
+use crate::backend::Backend;
 use crate::problem::Problem;
 
 /// What the desk's handlers work on.
 #[derive(Clone)]
 pub struct DeskState {
     /// Where events go.
-    pub engine: Engine,
+    pub engine: Backend,
     /// The desk.
     pub desk: Arc<Desk>,
 }
 
+/// The signed-in user's extractor reads tokens and sessions from the engine.
+impl axum::extract::FromRef<DeskState> for shopflow_embedded::Engine {
+    fn from_ref(state: &DeskState) -> shopflow_embedded::Engine {
+        state.engine.engine().clone()
+    }
+}
+
 /// The desk's routes, to nest under `/api/v1` inside the token check.
-pub fn routes<S>(engine: Engine, desk: Arc<Desk>) -> Router<S> {
+pub fn routes<S>(engine: Backend, desk: Arc<Desk>) -> Router<S> {
     Router::new()
         .route("/tickets", get(tickets::list))
         .route("/tickets/{id}", get(tickets::show))
@@ -45,7 +52,7 @@ pub fn routes<S>(engine: Engine, desk: Arc<Desk>) -> Router<S> {
 /// Publishes every event waiting in the desk's outbox into the engine, oldest first, and
 /// forgets those the engine has journaled; returns how many. Publishing twice is harmless:
 /// the engine recognises an event id it has stored.
-pub async fn deliver(engine: &Engine, desk: &Desk) -> Result<usize, Problem> {
+pub async fn deliver(engine: &Backend, desk: &Desk) -> Result<usize, Problem> {
     let pending = desk.pending_events().map_err(desk_problem)?;
     let mut done = Vec::with_capacity(pending.len());
     let mut failure = None;
@@ -74,7 +81,7 @@ pub async fn deliver(engine: &Engine, desk: &Desk) -> Result<usize, Problem> {
 /// Keeps delivering the desk's events: whenever a commit queues some (a resolve, a decision,
 /// a waiting ticket handed to a freed seat during `ticket.escalate`), and every second while
 /// the engine refuses them. Also delivers what a crash left in the outbox, at once.
-pub fn spawn_relay(engine: Engine, desk: Arc<Desk>) -> JoinHandle<()> {
+pub fn spawn_relay(engine: Backend, desk: Arc<Desk>) -> JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             match deliver(&engine, &desk).await {
@@ -131,23 +138,6 @@ async fn deliver_after(s: &DeskState, what: &str) -> Result<(), Problem> {
             ),
         )
     })
-}
-
-/// A JSON object body with only the members in `known`.
-fn object_body(body: &Bytes, known: &[&str]) -> Result<Map<String, Value>, Problem> {
-    let Value::Object(map) = crate::api::json_body(body)? else {
-        return Err(Problem::bad_body(
-            "",
-            format!("the body must be a JSON object with {}", known.join(", ")),
-        ));
-    };
-    if let Some(unknown) = map.keys().find(|k| !known.contains(&k.as_str())) {
-        return Err(Problem::bad_body(
-            &format!("/{unknown}"),
-            format!("unknown member `{unknown}`; send {}", known.join(", ")),
-        ));
-    }
-    Ok(map)
 }
 
 /// The required non-empty string `name` of `map`.

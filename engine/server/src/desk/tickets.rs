@@ -10,7 +10,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use shopflow_desk::{TicketFilter, TicketStatus};
 
-use super::{DeskState, deliver_after, desk_problem, object_body, query_limit, required_string};
+use super::{DeskState, deliver_after, desk_problem, query_limit, required_string};
+use crate::api::object_body;
 use crate::problem::Problem;
 
 /// The tickets matching the query, newest first.

@@ -1,7 +1,7 @@
 //! A fake seller back office, served on 127.0.0.1 for the tests: a login form, a paginated
 //! order table behind a session cookie, an invoice upload form inside an iframe, a CSV
-//! download, a confirm dialog, a link opening a new tab, and a button that keeps being
-//! replaced and covered (stale and not-interactable elements).
+//! download, a confirm dialog, a link opening a new tab, a button that keeps being replaced
+//! and covered (stale and not-interactable elements), and a page that reports its visits.
 
 use std::sync::{Arc, Mutex};
 
@@ -13,6 +13,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 /// The back office's password (with HTML-special characters, to check both redacted forms).
@@ -38,6 +39,8 @@ const PER_PAGE: usize = 3;
 pub struct Seen {
     /// Raw multipart bodies of invoice uploads.
     pub uploads: Vec<Vec<u8>>,
+    /// Told each time `/parked` is served (a permit is kept when nobody waits yet).
+    pub parked: Arc<Notify>,
 }
 
 /// A running back office.
@@ -63,6 +66,7 @@ impl BackOffice {
             .route("/tools", get(tools))
             .route("/help", get(help))
             .route("/flaky", get(flaky))
+            .route("/parked", get(parked))
             .with_state(Arc::clone(&seen));
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
@@ -237,6 +241,12 @@ async fn tools() -> Html<String> {
 
 async fn help() -> Html<String> {
     page("Help", "<h1 id=title>Help centre</h1><p>How to ship</p>")
+}
+
+/// A page that tells the test it was served, so the test knows the browser is on it.
+async fn parked(State(seen): SeenState) -> Html<String> {
+    seen.lock().expect("lock").parked.notify_one();
+    page("Parked", "<h1 id=title>Parked</h1>")
 }
 
 /// A "Confirm" button that is covered by an overlay for the first 700 ms and replaced by a

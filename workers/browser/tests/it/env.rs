@@ -106,12 +106,17 @@ pub async fn wait_until_gone(dir: &Path, pid: Option<u32>) {
         if left.is_empty() {
             return;
         }
+        left = left
+            .into_iter()
+            .map(|p| p.chars().take(160).collect())
+            .collect();
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("processes left behind: {left:?}");
 }
 
-fn processes_mentioning(needle: &str) -> Vec<String> {
+/// The live processes whose command line mentions `needle`: `PID: command line`.
+pub fn processes_mentioning(needle: &str) -> Vec<String> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -123,10 +128,7 @@ fn processes_mentioning(needle: &str) -> Vec<String> {
         };
         let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
         if cmdline.contains(needle) && !is_zombie(&name) {
-            found.push(format!(
-                "{name}: {}",
-                cmdline.chars().take(120).collect::<String>()
-            ));
+            found.push(format!("{name}: {cmdline}"));
         }
     }
     found

@@ -107,7 +107,7 @@ fn declaration_order<'a>(items: &'a [Item], out: &mut Vec<&'a str>) {
 
 /// The id of the task at `pointer`: `t` then the pointer with every character that is not an
 /// ASCII letter or digit replaced by `_` (`/do/0/getPet` → `t_do_0_getPet`).
-pub(crate) fn task_id(pointer: &str) -> String {
+pub fn task_id(pointer: &str) -> String {
     std::iter::once('t')
         .chain(
             pointer
