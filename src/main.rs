@@ -185,7 +185,7 @@ enum Command {
         #[command(subcommand)]
         command: commands::users::UserCommand,
     },
-    /// Make API tokens for users (while `serve` is stopped).
+    /// Make and revoke API tokens for users (while `serve` is stopped).
     Token {
         #[command(subcommand)]
         command: commands::users::TokenCommand,

@@ -1,4 +1,4 @@
-//! The command-line contract of `shopflow user add|list` and `shopflow token create`
+//! The command-line contract of `shopflow user add|list` and `shopflow token create|revoke`
 //! (DESIGN.md): the password comes from stdin, names are not silently overwritten, role
 //! changes are audited, a token is printed once and only its hash is stored, and a database
 //! held by a running server is refused with its file named.
@@ -153,6 +153,47 @@ fn users_are_added_listed_updated_and_given_tokens() {
         !raw.windows(token.len()).any(|w| w == token.as_bytes()),
         "the token itself is not in the database"
     );
+    drop(journal);
+
+    // Revoking: by label, then everything; the hash is gone and the revocation audited.
+    let out = shopflow(
+        &[
+            "token", "revoke", "--user", "zhao", "--label", "nope", "--db", db_arg,
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("nothing revoked"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = shopflow(&["token", "revoke", "--user", "zhao", "--db", db_arg], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("revoked 1 token(s) of zhao"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = shopflow(&["token", "revoke", "--user", "ghost", "--db", db_arg], "");
+    assert_eq!(out.status.code(), Some(1));
+    let journal = Journal::open(&db, Options::default()).expect("open");
+    assert!(
+        journal
+            .token_grant(&token_hash(&token))
+            .expect("read")
+            .is_none(),
+        "a revoked token is gone"
+    );
+    let revoked = journal
+        .audit(&AuditFilter {
+            kind: Some(AuditKind::TokenRevoked),
+            limit: 10,
+            ..AuditFilter::default()
+        })
+        .expect("audit");
+    assert_eq!(revoked.len(), 1);
+    assert_eq!(revoked[0].detail["revoked"], 1);
     let changes = journal
         .audit(&AuditFilter {
             kind: Some(AuditKind::RoleChanged),

@@ -1,4 +1,4 @@
-//! `shopflow user add|list` and `shopflow token create`: the people who sign in and their API
+//! `shopflow user add|list` and `shopflow token create|revoke`: the people who sign in and their API
 //! tokens, written straight into the journal file. The journal is single-writer, so these run
 //! while `shopflow serve` is stopped (a running server has the same operations under
 //! `/api/v1/users`, for admins).
@@ -67,6 +67,21 @@ pub enum TokenCommand {
         #[arg(long, value_name = "PATH", default_value = "shopflow.db")]
         db: PathBuf,
     },
+    /// Revoke a user's API tokens: all of them, or those made with one label.
+    ///
+    /// Written to the audit log (`token_revoked`). Exit 0 done (also when there was none to
+    /// revoke: it says so); 1 no such user or the database in use.
+    Revoke {
+        /// The user whose tokens stop working.
+        #[arg(long)]
+        user: String,
+        /// Only the tokens created with this label.
+        #[arg(long)]
+        label: Option<String>,
+        /// The database file `shopflow serve` uses.
+        #[arg(long, value_name = "PATH", default_value = "shopflow.db")]
+        db: PathBuf,
+    },
 }
 
 /// A role on the command line.
@@ -111,6 +126,9 @@ pub fn run_user(command: UserCommand) -> ExitCode {
 pub fn run_token(command: TokenCommand) -> ExitCode {
     match command {
         TokenCommand::Create { user, label, db } => finish(create_token(&user, &label, &db)),
+        TokenCommand::Revoke { user, label, db } => {
+            finish(revoke_tokens(&user, label.as_deref(), &db))
+        }
     }
 }
 
@@ -246,6 +264,28 @@ fn list(db: &Path, as_json: bool) -> Result<(), String> {
             u.role,
             millis_to_rfc3339(u.created_ms)
         );
+    }
+    Ok(())
+}
+
+fn revoke_tokens(user: &str, label: Option<&str>, db: &Path) -> Result<(), String> {
+    let runtime = tokio_runtime()?;
+    let journal = open(db, false)?;
+    let revoked = runtime
+        .block_on(users::revoke_tokens(
+            &journal,
+            user,
+            label,
+            "cli",
+            None,
+            wall_clock_ms(),
+        ))
+        .map_err(|e| e.to_string())?;
+    let name = users::normalize_name(user);
+    let which = label.map_or_else(String::new, |l| format!(" labelled `{}`", l.trim()));
+    match revoked {
+        0 => println!("user {name} has no tokens{which}: nothing revoked"),
+        n => println!("revoked {n} token(s) of {name}{which}"),
     }
     Ok(())
 }

@@ -78,7 +78,10 @@ pub fn router_full(engine: impl Into<Backend>, intake: Intake, services: Service
             "/users",
             get(auth::admin::list_users).post(auth::admin::put),
         )
-        .route("/users/{name}/tokens", post(auth::admin::new_token));
+        .route(
+            "/users/{name}/tokens",
+            post(auth::admin::new_token).delete(auth::admin::revoke_tokens),
+        );
     let api = match &services.desk {
         Some(d) => api.merge(desk::routes(engine.clone(), Arc::clone(d))),
         None => api,

@@ -637,3 +637,58 @@ async fn pages_redirect_browsers_to_login_and_forms_need_the_csrf_field() {
         .expect("request");
     assert_eq!(send(bearer).await.0, StatusCode::OK, "tokens need no CSRF");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoked_tokens_stop_working_at_once_and_are_audited() {
+    let a = app().await;
+    let journal = a.engine.store().journal();
+    let erp = create_token(journal, "wang", "ERP", "cli", None, 2)
+        .await
+        .expect("token");
+    // Only admins revoke.
+    let (status, _) = a
+        .bearer("DELETE", "/api/v1/users/wang/tokens", &a.ops, "")
+        .await;
+    assert_eq!(status, 403);
+    let (status, body) = a
+        .bearer("DELETE", "/api/v1/users/wang/tokens?labels=ERP", ADMIN, "")
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = a
+        .bearer("DELETE", "/api/v1/users/ghost/tokens", ADMIN, "")
+        .await;
+    assert_eq!(status, 404, "{body}");
+
+    // One label: that token stops working, wang's other token goes on.
+    let (status, body) = a
+        .bearer("DELETE", "/api/v1/users/wang/tokens?label=ERP", ADMIN, "")
+        .await;
+    assert_eq!((status, &body["revoked"]), (200, &json!(1)), "{body}");
+    assert_eq!(a.bearer("GET", "/api/v1/runs", &erp, "").await.0, 401);
+    assert_eq!(a.bearer("GET", "/api/v1/runs", &a.ops, "").await.0, 200);
+    // All of them; a second time there is nothing left.
+    let (status, body) = a
+        .bearer("DELETE", "/api/v1/users/wang/tokens", ADMIN, "")
+        .await;
+    assert_eq!((status, &body["revoked"]), (200, &json!(1)), "{body}");
+    assert_eq!(a.bearer("GET", "/api/v1/runs", &a.ops, "").await.0, 401);
+    let (_, body) = a
+        .bearer("DELETE", "/api/v1/users/wang/tokens", ADMIN, "")
+        .await;
+    assert_eq!(body["revoked"], 0);
+    // The seeded admin token is no user's and stays.
+    assert_eq!(a.bearer("GET", "/api/v1/runs", ADMIN, "").await.0, 200);
+
+    let (_, audit) = a
+        .bearer("GET", "/api/v1/audit?kind=token_revoked", ADMIN, "")
+        .await;
+    let rows = audit["entries"].as_array().cloned().unwrap_or_default();
+    assert_eq!(rows.len(), 2, "{audit}");
+    assert_eq!(rows[1]["detail"]["label"], "ERP", "{audit}");
+    assert_eq!(rows[0]["detail"]["revoked"], 1, "{audit}");
+    assert!(
+        rows.iter()
+            .all(|r| r["user"] == "wang" && r["actor"] == "admin"),
+        "{audit}"
+    );
+}

@@ -37,7 +37,7 @@ use shopflow_core::StepId;
 
 pub use access::{
     AuditFilter, AuditKind, AuditRecord, LoginFailure, NewAudit, NewSession, NewUserToken, PutMode,
-    PutUser, PutUserOutcome, SessionGrant, Throttle, Throttled, TokenGrant, UserRecord,
+    PutUser, PutUserOutcome, RevokeTokens, SessionGrant, Throttle, Throttled, TokenGrant, UserRecord,
     after_failure,
 };
 pub use error::Error;

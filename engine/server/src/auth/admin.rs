@@ -1,7 +1,7 @@
 //! The admin endpoints under `/api/v1` (behind the gate, `manage-users` only): the audit log
-//! (`GET /audit`), users (`GET /users`, `POST /users`) and new tokens for a user
-//! (`POST /users/{name}/tokens`), so users can be managed while `shopflow serve` holds the
-//! database.
+//! (`GET /audit`), users (`GET /users`, `POST /users`), new tokens for a user
+//! (`POST /users/{name}/tokens`) and revoking them (`DELETE /users/{name}/tokens`), so users
+//! can be managed while `shopflow serve` holds the database.
 
 use std::collections::BTreeMap;
 
@@ -215,6 +215,35 @@ pub async fn new_token(
         Json(json!({ "user": users::normalize_name(&name), "token": token })),
     )
         .into_response())
+}
+
+/// `DELETE /api/v1/users/{name}/tokens[?label=TEXT]` → 200 `{"user", "revoked"}`: the user's
+/// tokens (or only those with that label) stop working at once.
+pub async fn revoke_tokens(
+    State(engine): State<Engine>,
+    admin: CurrentUser,
+    Path(name): Path<String>,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Result<Response, Problem> {
+    if let Some(unknown) = query.keys().find(|k| k.as_str() != "label") {
+        return Err(Problem::bad_body(
+            "",
+            format!(
+                "unknown query parameter `{unknown}`; only `label` narrows which tokens are revoked"
+            ),
+        ));
+    }
+    let revoked = users::revoke_tokens(
+        engine.store().journal(),
+        &name,
+        query.get("label").map(String::as_str),
+        &admin.name,
+        Some(&admin.client),
+        wall_clock_ms(),
+    )
+    .await
+    .map_err(user_problem)?;
+    Ok(Json(json!({ "user": users::normalize_name(&name), "revoked": revoked })).into_response())
 }
 
 fn journal_problem(e: shopflow_embedded::journal::Error) -> Problem {

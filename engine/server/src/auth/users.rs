@@ -2,7 +2,9 @@
 //! token create` and the admin API (`/api/v1/users`) do. Names are trimmed and ASCII
 //! lower-cased; passwords are checked and hashed here, never stored or logged in clear.
 
-use shopflow_embedded::journal::{self, Journal, NewUserToken, PutMode, PutUser, PutUserOutcome};
+use shopflow_embedded::journal::{
+    self, Journal, NewUserToken, PutMode, PutUser, PutUserOutcome, RevokeTokens,
+};
 
 use super::password::{check_new_password, hash_password};
 use super::role::Role;
@@ -145,6 +147,30 @@ pub async fn create_token(
     } else {
         Err(Error::Missing(name))
     }
+}
+
+/// Revokes `user`'s API tokens — only those labelled `label` when it is given — and audits it;
+/// returns how many there were. Requests with them are refused from the next one on.
+pub async fn revoke_tokens(
+    journal: &Journal,
+    user: &str,
+    label: Option<&str>,
+    actor: &str,
+    client: Option<&str>,
+    now_ms: i64,
+) -> Result<u32, Error> {
+    let name = normalize_name(user);
+    check_name(&name)?;
+    journal
+        .revoke_tokens(&RevokeTokens {
+            user: name.clone(),
+            label: label.map(|l| l.trim().to_owned()),
+            at_ms: now_ms,
+            actor: actor.to_owned(),
+            client: client.map(str::to_owned),
+        })
+        .await?
+        .ok_or(Error::Missing(name))
 }
 
 #[cfg(test)]

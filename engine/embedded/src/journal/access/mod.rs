@@ -12,7 +12,7 @@ mod write;
 
 pub use record::{
     AuditFilter, AuditKind, AuditRecord, LoginFailure, NewAudit, NewSession, NewUserToken, PutMode,
-    PutUser, PutUserOutcome, SessionGrant, Throttle, TokenGrant, UserRecord,
+    PutUser, PutUserOutcome, RevokeTokens, SessionGrant, Throttle, TokenGrant, UserRecord,
 };
 pub(crate) use write::{AccessOutcome, AccessWrite, write as apply};
 pub use write::{Throttled, after_failure};
@@ -48,6 +48,19 @@ impl Journal {
         match self.access(AccessWrite::UserToken(token.clone())).await? {
             AccessOutcome::Done(done) => Ok(done),
             _ => Ok(false),
+        }
+    }
+
+    /// Deletes the user's tokens (those with the label, when one is given) and audits it with
+    /// a `token_revoked` row; returns how many there were (`None` when there is no such user).
+    /// Requests with a revoked token are refused from the next one on.
+    pub async fn revoke_tokens(&self, revoke: &RevokeTokens) -> Result<Option<u32>, Error> {
+        match self
+            .access(AccessWrite::RevokeTokens(revoke.clone()))
+            .await?
+        {
+            AccessOutcome::Revoked(count) => Ok(count),
+            _ => Ok(None),
         }
     }
 

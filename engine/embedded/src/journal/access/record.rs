@@ -115,6 +115,21 @@ pub struct NewUserToken {
     pub client: Option<String>,
 }
 
+/// API tokens of one user to revoke.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevokeTokens {
+    /// The owner.
+    pub user: String,
+    /// Only the tokens with this label (`None`: all of the user's tokens).
+    pub label: Option<String>,
+    /// When.
+    pub at_ms: i64,
+    /// Who revokes them.
+    pub actor: String,
+    /// From where, if over the network.
+    pub client: Option<String>,
+}
+
 /// Who a token is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenGrant {
@@ -205,11 +220,13 @@ pub enum AuditKind {
     PasswordChanged,
     /// An API token created.
     TokenCreated,
+    /// API tokens revoked.
+    TokenRevoked,
 }
 
 impl AuditKind {
     /// Every kind, in a stable order.
-    pub const ALL: [AuditKind; 9] = [
+    pub const ALL: [AuditKind; 10] = [
         AuditKind::Login,
         AuditKind::LoginFailed,
         AuditKind::LoginLocked,
@@ -219,6 +236,7 @@ impl AuditKind {
         AuditKind::RoleChanged,
         AuditKind::PasswordChanged,
         AuditKind::TokenCreated,
+        AuditKind::TokenRevoked,
     ];
 
     /// The stored name (`login_failed`, …).
@@ -233,6 +251,7 @@ impl AuditKind {
             AuditKind::RoleChanged => "role_changed",
             AuditKind::PasswordChanged => "password_changed",
             AuditKind::TokenCreated => "token_created",
+            AuditKind::TokenRevoked => "token_revoked",
         }
     }
 

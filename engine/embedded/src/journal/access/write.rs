@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::record::{
     AuditKind, LoginFailure, NewAudit, NewSession, NewUserToken, PutMode, PutUser, PutUserOutcome,
+    RevokeTokens,
 };
 use crate::journal::Error;
 
@@ -18,6 +19,8 @@ pub(crate) enum AccessWrite {
     PutUser(PutUser),
     /// A token owned by a user.
     UserToken(NewUserToken),
+    /// Tokens of a user revoked.
+    RevokeTokens(RevokeTokens),
     /// The seeded admin token, replacing the previous one.
     SeedToken { hash: String, at_ms: i64 },
     /// A login that succeeded.
@@ -45,6 +48,8 @@ pub(crate) enum AccessOutcome {
     User(PutUserOutcome),
     /// A failed login: locked until then, if it locked the name.
     Locked(Option<i64>),
+    /// Tokens revoked: how many (`None`: no such user).
+    Revoked(Option<u32>),
 }
 
 /// The failed-login count and lock after one more failure: `max_failures` in a row lock the
@@ -82,6 +87,9 @@ pub(crate) fn write(
     match change {
         AccessWrite::PutUser(user) => put_user(tx, path, user).map(AccessOutcome::User),
         AccessWrite::UserToken(token) => user_token(tx, path, token).map(AccessOutcome::Done),
+        AccessWrite::RevokeTokens(revoke) => {
+            revoke_tokens(tx, path, revoke).map(AccessOutcome::Revoked)
+        }
         AccessWrite::SeedToken { hash, at_ms } => {
             seed_token(tx, path, hash, *at_ms).map(AccessOutcome::Done)
         }
@@ -230,6 +238,43 @@ fn user_token(tx: &Transaction<'_>, path: &Path, token: &NewUserToken) -> Result
         },
     )?;
     Ok(true)
+}
+
+fn revoke_tokens(
+    tx: &Transaction<'_>,
+    path: &Path,
+    revoke: &RevokeTokens,
+) -> Result<Option<u32>, Error> {
+    let fail = |e| Error::sqlite("revoke tokens", path, &e);
+    let known = tx
+        .prepare_cached("SELECT 1 FROM users WHERE name = ?1")
+        .and_then(|mut stmt| stmt.exists(params![revoke.user]))
+        .map_err(fail)?;
+    if !known {
+        return Ok(None);
+    }
+    let deleted = tx
+        .prepare_cached(
+            "DELETE FROM tokens WHERE user = ?1 AND seed = 0 AND (?2 IS NULL OR name = ?2)",
+        )
+        .and_then(|mut stmt| stmt.execute(params![revoke.user, revoke.label]))
+        .map_err(fail)?;
+    let deleted = u32::try_from(deleted).unwrap_or(u32::MAX);
+    if deleted > 0 {
+        audit(
+            tx,
+            path,
+            &NewAudit {
+                at_ms: revoke.at_ms,
+                kind: AuditKind::TokenRevoked,
+                user: Some(revoke.user.clone()),
+                actor: Some(revoke.actor.clone()),
+                client: revoke.client.clone(),
+                detail: json!({ "label": revoke.label, "revoked": deleted }),
+            },
+        )?;
+    }
+    Ok(Some(deleted))
 }
 
 fn seed_token(tx: &Transaction<'_>, path: &Path, hash: &str, at_ms: i64) -> Result<bool, Error> {
