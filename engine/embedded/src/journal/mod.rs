@@ -37,8 +37,8 @@ use shopflow_core::StepId;
 
 pub use access::{
     AuditFilter, AuditKind, AuditRecord, LoginFailure, NewAudit, NewSession, NewUserToken, PutMode,
-    PutUser, PutUserOutcome, RevokeTokens, SessionGrant, Throttle, Throttled, TokenGrant, UserRecord,
-    after_failure,
+    PutUser, PutUserOutcome, RevokeTokens, SessionGrant, Throttle, Throttled, TokenGrant,
+    UserRecord, after_failure,
 };
 pub use error::Error;
 pub use lock::lock_path;
