@@ -306,6 +306,7 @@ do:
         flows: Vec::new(),
         input: json!({}),
         carried: None,
+        max_task_executions: None,
     };
     cluster.start(input, &queue).await.expect("the run starts");
     let first_key = tokio::task::spawn_blocking(move || {

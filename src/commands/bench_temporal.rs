@@ -75,6 +75,7 @@ async fn measure(args: &BenchArgs, address: &str) -> Result<ExitCode, String> {
                     flows: Vec::new(),
                     input: Value::Object(serde_json::Map::new()),
                     carried: None,
+                    max_task_executions: None,
                 };
                 let cluster = cluster.clone();
                 let queue = queue.clone();

@@ -80,6 +80,7 @@ pub async fn run_on_temporal(run: TemporalRun<'_>) -> ExitCode {
         flows,
         input: run.input,
         carried: None,
+        max_task_executions: None,
     };
     let waited = async {
         cluster.start(input, &task_queue).await?;

@@ -50,7 +50,7 @@ pub struct Start {
     pub definition: String,
     /// Flows `run.workflow` may start.
     pub subflows: Vec<String>,
-    /// Run id, input and secrets (limits are the worker's).
+    /// Run id, input, secrets and the task limit (which travels with the run).
     pub options: RunOptions,
     /// Events delivered right after the start.
     pub early: Vec<Value>,
@@ -117,6 +117,7 @@ async fn drive(
             flows,
             input: start.options.input.clone(),
             carried: None,
+            max_task_executions: Some(start.options.limits.max_task_executions),
         };
         cluster.start(input, &queue).await.expect("the run starts");
         for event in start.early {
@@ -129,14 +130,19 @@ async fn drive(
         });
         let mut waiting = pin!(cluster.wait(&run_id));
         let mut poll = tokio::time::interval(Duration::from_millis(100));
+        let mut cancel_answered = false;
         loop {
             tokio::select! {
                 ending = &mut waiting => break ending.expect("the run's result"),
                 Some(event) = events.recv() => {
                     cluster.publish(&run_id, event).await.expect("delivered");
                 }
-                Ok(()) = &mut cancel => {
-                    cluster.cancel(&run_id).await.expect("cancelled");
+                // A oneshot receiver must not be polled again once it has answered.
+                asked = &mut cancel, if !cancel_answered => {
+                    cancel_answered = true;
+                    if asked.is_ok() {
+                        cluster.cancel(&run_id).await.expect("cancelled");
+                    }
                 }
                 _ = poll.tick() => {
                     if let Ok(n) = cluster.listening(&run_id).await {

@@ -383,6 +383,7 @@ fn child<'a>(
         flows: flows.to_vec(),
         input,
         carried: None,
+        max_task_executions: None,
     };
     let options = ChildWorkflowOptions::builder()
         .workflow_id(child_id)

@@ -48,6 +48,12 @@ pub struct RunInput {
     /// State a run that continued as new hands to its next execution.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub carried: Option<Carried>,
+    /// Most task executions in this run (a `then` loop that never ends stops there); `None`:
+    /// the interpreter's default, as on the embedded engine. It travels with the run, so every
+    /// worker — and every replay — stops the run at the same task; a continued-as-new run
+    /// keeps it, a child run has its own default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_task_executions: Option<u64>,
 }
 
 /// What one execution of a run passes to the next when it continues as new.

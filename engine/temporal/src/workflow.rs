@@ -92,6 +92,7 @@ impl ShopflowWorkflow {
             flows,
             input,
             carried,
+            max_task_executions,
         } = input;
         let carried = carried.unwrap_or_default();
         ctx.state_mut(|s| {
@@ -117,7 +118,9 @@ impl ShopflowWorkflow {
             run_id: run_id.clone(),
             input: input.clone(),
             secrets: bridge.secrets(),
-            limits: Limits::default(),
+            limits: max_task_executions.map_or_else(Limits::default, |max| Limits {
+                max_task_executions: max,
+            }),
         };
         let settings = Settings {
             policy: &setup.policy,
@@ -146,6 +149,7 @@ impl ShopflowWorkflow {
                         inbox: ctx.state(|s| s.inbox.pending()),
                         generation: carried.generation.saturating_add(1),
                     }),
+                    max_task_executions,
                 };
                 match ctx.continue_as_new(next, ContinueAsNewOptions::default()) {
                     Err(termination) => Err(termination),

@@ -70,6 +70,7 @@ async fn a_worker_reconnects_when_the_cluster_comes_back() {
         flows: Vec::new(),
         input: json!({}),
         carried: None,
+        max_task_executions: None,
     };
     let body = async {
         cluster.start(input, &queue).await.expect("the run starts");

@@ -79,6 +79,7 @@ async fn record() -> Vec<u8> {
         flows: vec![catalog.add(CHILD).expect("valid")],
         input: json!({"name": "Ada"}),
         carried: None,
+        max_task_executions: None,
     };
     let body = async {
         cluster.start(input, &queue).await.expect("the run starts");

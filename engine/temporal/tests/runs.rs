@@ -47,6 +47,7 @@ fn run_input(run_id: &str, yaml: &str, input: Value) -> RunInput {
         flows: Vec::new(),
         input,
         carried: None,
+        max_task_executions: None,
     }
 }
 
@@ -347,6 +348,7 @@ async fn a_flow_version_the_worker_does_not_know_faults_the_run() {
             flows: Vec::new(),
             input: json!({}),
             carried: None,
+            max_task_executions: None,
         };
         cluster.start(input, &queue).await.expect("the run starts");
         cluster.wait(&id).await.expect("the run ends")

@@ -46,6 +46,7 @@ impl RunLauncher for TemporalLauncher {
                 flows: launch.children.into_iter().map(source).collect(),
                 input: launch.input,
                 carried: None,
+                max_task_executions: None,
             };
             cluster
                 .start_once(input, &task_queue)
