@@ -268,19 +268,22 @@ fn list(db: &Path, as_json: bool) -> Result<(), String> {
     Ok(())
 }
 
-fn revoke_tokens(user: &str, label: Option<&str>, db: &Path) -> Result<(), String> {
+/// Runs `act` on the existing database `db`, with the wall clock's time.
+fn on_journal<T>(
+    db: &Path,
+    act: impl AsyncFnOnce(&Journal, i64) -> Result<T, users::Error>,
+) -> Result<T, String> {
     let runtime = tokio_runtime()?;
     let journal = open(db, false)?;
-    let revoked = runtime
-        .block_on(users::revoke_tokens(
-            &journal,
-            user,
-            label,
-            "cli",
-            None,
-            wall_clock_ms(),
-        ))
-        .map_err(|e| e.to_string())?;
+    runtime
+        .block_on(act(&journal, wall_clock_ms()))
+        .map_err(|e| e.to_string())
+}
+
+fn revoke_tokens(user: &str, label: Option<&str>, db: &Path) -> Result<(), String> {
+    let revoked = on_journal(db, async |journal, now| {
+        users::revoke_tokens(journal, user, label, "cli", None, now).await
+    })?;
     let name = users::normalize_name(user);
     let which = label.map_or_else(String::new, |l| format!(" labelled `{}`", l.trim()));
     match revoked {
@@ -291,18 +294,9 @@ fn revoke_tokens(user: &str, label: Option<&str>, db: &Path) -> Result<(), Strin
 }
 
 fn create_token(user: &str, label: &str, db: &Path) -> Result<(), String> {
-    let runtime = tokio_runtime()?;
-    let journal = open(db, false)?;
-    let token = runtime
-        .block_on(users::create_token(
-            &journal,
-            user,
-            label,
-            "cli",
-            None,
-            wall_clock_ms(),
-        ))
-        .map_err(|e| e.to_string())?;
+    let token = on_journal(db, async |journal, now| {
+        users::create_token(journal, user, label, "cli", None, now).await
+    })?;
     println!("{token}");
     eprintln!(
         "token for {} created; it is shown only now: store it in a secret store",
