@@ -7,6 +7,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use rustix::process::{Pid, Signal, kill_process_group};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 use tokio::time::Instant;
@@ -85,7 +86,7 @@ impl Driver {
                     "it exited at start ({status}) on port {port}"
                 )));
             }
-            if driver.listens().await {
+            if driver.answers().await {
                 tracing::info!(pid, port, "chromedriver started");
                 return Ok(driver);
             }
@@ -110,19 +111,35 @@ impl Driver {
         self.pid
     }
 
-    /// Whether the process is alive and accepts connections.
+    /// Whether the process is alive and answers HTTP.
     pub(crate) async fn is_healthy(&mut self) -> bool {
         match self.child.try_wait() {
-            Ok(None) => self.listens().await,
+            Ok(None) => self.answers().await,
             _ => false,
         }
     }
 
-    async fn listens(&self) -> bool {
+    /// Whether chromedriver answers `GET /status` within a second. Accepting a connection is
+    /// not enough: the Chromium processes it started inherit its listening socket, so for a
+    /// moment after chromedriver is killed (before it is reaped) the kernel still accepts
+    /// connections on its port that nobody will answer.
+    async fn answers(&self) -> bool {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
+        let ask = async {
+            let mut stream = TcpStream::connect(addr).await?;
+            // HTTP/1.1 with the port in Host: chromedriver closes HTTP/1.0 requests unanswered.
+            let request = format!(
+                "GET /status HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
+                self.port
+            );
+            stream.write_all(request.as_bytes()).await?;
+            let mut head = [0u8; 8];
+            stream.read_exact(&mut head).await?;
+            Ok::<bool, std::io::Error>(head.starts_with(b"HTTP/1."))
+        };
         matches!(
-            tokio::time::timeout(Duration::from_secs(1), TcpStream::connect(addr)).await,
-            Ok(Ok(_))
+            tokio::time::timeout(Duration::from_secs(1), ask).await,
+            Ok(Ok(true))
         )
     }
 

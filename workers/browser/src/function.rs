@@ -125,7 +125,10 @@ async fn run(
         }
     };
     drop(client);
-    if matches!(&outcome, Err((e, _)) if matches!(e.cause(), Error::Driver(_))) {
+    // Any failure may be a dead chromedriver seen through another error (a page load cut
+    // short, a step's transport error): the check is cheap, and a dead driver's browsers
+    // must not run on until the next block.
+    if outcome.is_err() {
         browser.reap_dead_driver().await;
     }
     session.close().await;
