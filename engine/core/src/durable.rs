@@ -13,6 +13,34 @@ use crate::step::StepId;
 /// A CloudEvent as JSON (`specversion`, `id`, `source`, `type`, `data`, …).
 pub type CloudEvent = Value;
 
+/// An emitted event with the CloudEvent attributes it left out filled in: `specversion`
+/// `1.0`, `id` from `id`, `source` `shopflow`, and `time` (`now_ms`, RFC 3339 in UTC). A value
+/// that is not an object is a non-retryable validation error. Every backend's `emit` starts
+/// here, so an emitted event looks the same on each.
+pub fn complete_emitted(
+    mut event: CloudEvent,
+    id: impl FnOnce() -> String,
+    now_ms: i64,
+) -> Result<CloudEvent, WorkflowError> {
+    let Some(e) = event.as_object_mut() else {
+        return Err(
+            WorkflowError::new(crate::error::ErrorKind::Validation, "Invalid event")
+                .with_detail("an emitted event must be an object of CloudEvent attributes")
+                .retryable(false),
+        );
+    };
+    e.entry("specversion").or_insert_with(|| "1.0".into());
+    e.entry("id").or_insert_with(|| id().into());
+    e.entry("source").or_insert_with(|| "shopflow".into());
+    e.entry("time").or_insert_with(|| {
+        chrono::DateTime::from_timestamp_millis(now_ms)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+            .unwrap_or_default()
+            .into()
+    });
+    Ok(event)
+}
+
 /// Decides whether an event is the one a `listen` waits for. Pure: the same event always gives
 /// the same answer, so matching is safe to repeat on replay.
 pub type EventMatcher = Arc<dyn Fn(&CloudEvent) -> bool + Send + Sync>;

@@ -14,7 +14,10 @@ pub mod status;
 pub mod step;
 
 pub use artifacts::{Artifact, ArtifactError, ArtifactStore};
-pub use durable::{CallRequest, CloudEvent, Durable, EventMatcher, FlowRef, TaskEvent, TaskStatus};
+pub use durable::{
+    CallRequest, CloudEvent, Durable, EventMatcher, FlowRef, TaskEvent, TaskStatus,
+    complete_emitted,
+};
 pub use error::{ErrorKind, WorkflowError};
 pub use function::{CallContext, Function, FunctionRegistry};
 pub use interpreter::{Limits, RunOptions, attribute_matches, event_matches, run_workflow};

@@ -6,10 +6,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use serde_json::{Value, json};
+use serde_json::Value;
 use shopflow_core::{
     CallContext, CallRequest, CloudEvent, Durable, ErrorKind, EventMatcher, FlowRef,
-    FunctionRegistry, RunOptions, StepId, TaskEvent, WorkflowError, idempotency_key, run_workflow,
+    FunctionRegistry, RunOptions, StepId, TaskEvent, WorkflowError, complete_emitted,
+    idempotency_key, run_workflow,
 };
 use shopflow_dsl::Workflow;
 use tokio::sync::Notify;
@@ -242,26 +243,12 @@ impl Durable for MemoryContext {
         _step: &StepId,
         event: CloudEvent,
     ) -> impl Future<Output = Result<CloudEvent, WorkflowError>> + Send {
-        let mut event = event;
         let n = self.next_sequence();
-        let result = match event.as_object_mut() {
-            Some(e) => {
-                e.entry("specversion").or_insert_with(|| json!("1.0"));
-                e.entry("id")
-                    .or_insert_with(|| json!(format!("{}-{n}", self.run_id)));
-                e.entry("source").or_insert_with(|| json!("shopflow"));
-                let time = chrono::DateTime::from_timestamp_millis(self.clock_ms())
-                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-                    .unwrap_or_default();
-                e.entry("time").or_insert_with(|| json!(time));
+        let result = complete_emitted(event, || format!("{}-{n}", self.run_id), self.clock_ms())
+            .inspect(|event| {
                 lock(&self.shared.emitted).push(event.clone());
                 self.publish(event.clone());
-                Ok(event)
-            }
-            None => Err(WorkflowError::new(ErrorKind::Validation, "Invalid event")
-                .with_detail("an emitted event must be an object of CloudEvent attributes")
-                .retryable(false)),
-        };
+            });
         std::future::ready(result)
     }
 

@@ -16,8 +16,8 @@ use std::time::Duration;
 use futures::channel::oneshot;
 use serde_json::{Value, json};
 use shopflow_core::{
-    CallRequest, CloudEvent, Durable, ErrorKind, EventMatcher, FlowRef, StepId, TaskEvent,
-    WorkflowError, idempotency_key,
+    CallRequest, CloudEvent, Durable, EventMatcher, FlowRef, StepId, TaskEvent, WorkflowError,
+    complete_emitted, idempotency_key,
 };
 
 use crate::journal::{self, Journal};
@@ -253,20 +253,11 @@ impl Durable for TemporalContext {
             {
                 return Ok(event);
             }
-            let mut event = event;
-            let Some(e) = event.as_object_mut() else {
-                return Err(WorkflowError::new(ErrorKind::Validation, "Invalid event")
-                    .with_detail("an emitted event must be an object of CloudEvent attributes")
-                    .retryable(false));
-            };
-            e.entry("specversion").or_insert_with(|| json!("1.0"));
-            e.entry("id")
-                .or_insert_with(|| json!(idempotency_key(&self.bridge.run_id, &step)));
-            e.entry("source").or_insert_with(|| json!("shopflow"));
-            let time = chrono::DateTime::from_timestamp_millis(self.bridge.now())
-                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-                .unwrap_or_default();
-            e.entry("time").or_insert_with(|| json!(time));
+            let event = complete_emitted(
+                event,
+                || idempotency_key(&self.bridge.run_id, &step),
+                self.bridge.now(),
+            )?;
             self.ask(&step, Operation::Emit(event.clone())).await;
             self.bridge
                 .journal

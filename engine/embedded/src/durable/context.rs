@@ -27,8 +27,8 @@ use futures::future::{BoxFuture, Shared};
 use serde_json::{Value, json};
 use shopflow_core::{
     CallContext, CallRequest, CloudEvent, Durable, ErrorKind, EventMatcher, FlowRef,
-    FunctionRegistry, RunOptions, RunStatus, StepId, TaskEvent, WorkflowError, idempotency_key,
-    run_workflow,
+    FunctionRegistry, RunOptions, RunStatus, StepId, TaskEvent, WorkflowError, complete_emitted,
+    idempotency_key, run_workflow,
 };
 use shopflow_dsl::Workflow;
 use tokio::sync::Notify;
@@ -606,20 +606,11 @@ impl Durable for SqliteContext {
                 }
                 return Ok(event);
             }
-            let mut event = event;
-            let Some(e) = event.as_object_mut() else {
-                return Err(WorkflowError::new(ErrorKind::Validation, "Invalid event")
-                    .with_detail("an emitted event must be an object of CloudEvent attributes")
-                    .retryable(false));
-            };
-            e.entry("specversion").or_insert_with(|| json!("1.0"));
-            e.entry("id")
-                .or_insert_with(|| json!(idempotency_key(&self.run_id, &step)));
-            e.entry("source").or_insert_with(|| json!("shopflow"));
-            let time = chrono::DateTime::from_timestamp_millis(self.clock_ms())
-                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-                .unwrap_or_default();
-            e.entry("time").or_insert_with(|| json!(time));
+            let event = complete_emitted(
+                event,
+                || idempotency_key(&self.run_id, &step),
+                self.clock_ms(),
+            )?;
             self.journal(&step, json!({ "emitted": event })).await;
             // Everything the run did before the emit is durable before anyone sees the event.
             self.barrier_or_stop().await;
