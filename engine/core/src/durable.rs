@@ -13,6 +13,34 @@ use crate::step::StepId;
 /// A CloudEvent as JSON (`specversion`, `id`, `source`, `type`, `data`, …).
 pub type CloudEvent = Value;
 
+/// A call's (or child run's) result as every backend records it: `{"ok": v}` or
+/// `{"err": error, "retryable": bool}`.
+pub fn step_outcome(result: &Result<Value, WorkflowError>) -> Value {
+    match result {
+        Ok(v) => serde_json::json!({ "ok": v }),
+        Err(e) => serde_json::json!({
+            "err": serde_json::to_value(e).unwrap_or(Value::Null),
+            "retryable": e.retryable,
+        }),
+    }
+}
+
+/// A recorded [`step_outcome`] back as the flow saw it, retryable flag included; the outer
+/// `Err` says why the record cannot be read (the backend words that as its own error).
+pub fn read_step_outcome(stored: &Value) -> Result<Result<Value, WorkflowError>, String> {
+    if let Some(ok) = stored.get("ok") {
+        return Ok(Ok(ok.clone()));
+    }
+    let retryable = stored
+        .get("retryable")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let err = stored.get("err").cloned().unwrap_or(Value::Null);
+    serde_json::from_value::<WorkflowError>(err)
+        .map(|e| Err(e.retryable(retryable)))
+        .map_err(|e| e.to_string())
+}
+
 /// An emitted event with the CloudEvent attributes it left out filled in: `specversion`
 /// `1.0`, `id` from `id`, `source` `shopflow`, and `time` (`now_ms`, RFC 3339 in UTC). A value
 /// that is not an object is a non-retryable validation error. Every backend's `emit` starts

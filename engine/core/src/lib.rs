@@ -16,7 +16,7 @@ pub mod step;
 pub use artifacts::{Artifact, ArtifactError, ArtifactStore};
 pub use durable::{
     CallRequest, CloudEvent, Durable, EventMatcher, FlowRef, TaskEvent, TaskStatus,
-    complete_emitted,
+    complete_emitted, read_step_outcome, step_outcome,
 };
 pub use error::{ErrorKind, WorkflowError};
 pub use function::{CallContext, Function, FunctionRegistry};

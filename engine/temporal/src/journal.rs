@@ -63,35 +63,20 @@ impl Journal {
     }
 }
 
-/// A call's (or child run's) result as recorded.
+/// A call's (or child run's) result as recorded ([`shopflow_core::step_outcome`]).
 pub(crate) fn outcome(result: &Result<Value, WorkflowError>) -> Value {
-    match result {
-        Ok(v) => json!({ "ok": v }),
-        Err(e) => json!({
-            "err": serde_json::to_value(e).unwrap_or(Value::Null),
-            "retryable": e.retryable,
-        }),
-    }
+    shopflow_core::step_outcome(result)
 }
 
 /// A recorded call result back as the flow saw it, retryable flag included.
 pub(crate) fn read_outcome(stored: &Value) -> Result<Value, WorkflowError> {
-    if let Some(ok) = stored.get("ok") {
-        return Ok(ok.clone());
-    }
-    let retryable = stored
-        .get("retryable")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    let err = stored.get("err").cloned().unwrap_or(Value::Null);
-    match serde_json::from_value::<WorkflowError>(err) {
-        Ok(e) => Err(e.retryable(retryable)),
-        Err(e) => Err(
+    shopflow_core::read_step_outcome(stored).unwrap_or_else(|detail| {
+        Err(
             WorkflowError::new(ErrorKind::Runtime, "Unreadable step result")
-                .with_detail(e.to_string())
+                .with_detail(detail)
                 .retryable(false),
-        ),
-    }
+        )
+    })
 }
 
 /// A field of a scalar envelope (`now`, `random`, `due_ms`, `decided`, `received`, `emitted`).

@@ -14,31 +14,14 @@
 use serde_json::{Value, json};
 use shopflow_core::{CloudEvent, ErrorKind, WorkflowError};
 
-/// A call's (or child run's) result as journaled.
+/// A call's (or child run's) result as journaled ([`shopflow_core::step_outcome`]).
 pub(crate) fn outcome(result: &Result<Value, WorkflowError>) -> Value {
-    match result {
-        Ok(v) => json!({ "ok": v }),
-        Err(e) => json!({
-            "err": serde_json::to_value(e).unwrap_or(Value::Null),
-            "retryable": e.retryable,
-        }),
-    }
+    shopflow_core::step_outcome(result)
 }
 
 /// A journaled call result back as the flow saw it, retryable flag included.
 pub(crate) fn read_outcome(stored: &Value) -> Result<Value, WorkflowError> {
-    if let Some(ok) = stored.get("ok") {
-        return Ok(ok.clone());
-    }
-    let retryable = stored
-        .get("retryable")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    let err = stored.get("err").cloned().unwrap_or(Value::Null);
-    match serde_json::from_value::<WorkflowError>(err) {
-        Ok(e) => Err(e.retryable(retryable)),
-        Err(e) => Err(unreadable(&e.to_string())),
-    }
+    shopflow_core::read_step_outcome(stored).unwrap_or_else(|detail| Err(unreadable(&detail)))
 }
 
 /// A scalar envelope (`now`, `random`, `due_ms`, `decided`).
