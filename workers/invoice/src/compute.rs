@@ -181,17 +181,21 @@ impl Request {
     }
 }
 
+/// The members of an invoice line, as `invoice.compute` takes them and `invoice.render` prints
+/// them.
+pub(crate) const LINE_FIELDS: &[&str] = &[
+    "name",
+    "model",
+    "unit",
+    "quantity",
+    "unit_price",
+    "amount",
+    "tax_rate",
+    "tax",
+];
+
 fn line(o: &Obj<'_>) -> Result<LineInput, Error> {
-    o.allow_only(&[
-        "name",
-        "model",
-        "unit",
-        "quantity",
-        "unit_price",
-        "amount",
-        "tax_rate",
-        "tax",
-    ])?;
+    o.allow_only(LINE_FIELDS)?;
     let quantity = o
         .opt_decimal("quantity", QUANTITY_SCALE)?
         .ok_or_else(|| Error::invalid(&o.field("quantity"), "is missing"))?;

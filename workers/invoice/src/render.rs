@@ -294,16 +294,7 @@ impl Request {
 }
 
 fn printed_line(o: &Obj<'_>) -> Result<PrintedLine, Error> {
-    o.allow_only(&[
-        "name",
-        "model",
-        "unit",
-        "quantity",
-        "unit_price",
-        "amount",
-        "tax_rate",
-        "tax",
-    ])?;
+    o.allow_only(crate::compute::LINE_FIELDS)?;
     let rate = o.rate("tax_rate")?;
     if !rate.is_allowed() {
         return Err(Error::invalid(
