@@ -238,7 +238,12 @@ pub fn shop_time(ms: i64) -> String {
 
 /// A run status as a coloured badge in the page's language.
 pub fn status_badge(lang: Lang, status: &str) -> Markup {
-    let key = match status {
+    html! { span class={ "badge " (status) } { (lang.t(status_label(status))) } }
+}
+
+/// The label key of a run status (`common.none` for one this build does not know).
+pub fn status_label(status: &str) -> &'static str {
+    match status {
         "pending" => "status.pending",
         "running" => "status.running",
         "waiting" => "status.waiting",
@@ -247,8 +252,7 @@ pub fn status_badge(lang: Lang, status: &str) -> Markup {
         "faulted" => "status.faulted",
         "completed" => "status.completed",
         _ => "common.none",
-    };
-    html! { span class={ "badge " (status) } { (lang.t(key)) } }
+    }
 }
 
 /// A JSON value, pretty-printed; long ones folded.

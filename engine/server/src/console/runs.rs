@@ -163,7 +163,7 @@ pub async fn list(
                 select name="status" {
                     option value="" { (ctx.t("common.all")) }
                     @for s in STATUSES {
-                        option value=(s) selected[s == f.status] { (lang.t(status_key(s))) }
+                        option value=(s) selected[s == f.status] { (lang.t(layout::status_label(s))) }
                     }
                 }
             }
@@ -205,19 +205,6 @@ pub async fn list(
         }
     };
     Ok(layout::page(&ctx, Section::Runs, ctx.t("runs.title"), body))
-}
-
-/// The label key of a run status.
-pub fn status_key(status: &str) -> &'static str {
-    match status {
-        "pending" => "status.pending",
-        "running" => "status.running",
-        "waiting" => "status.waiting",
-        "suspended" => "status.suspended",
-        "cancelled" => "status.cancelled",
-        "faulted" => "status.faulted",
-        _ => "status.completed",
-    }
 }
 
 /// A value for a query string.
