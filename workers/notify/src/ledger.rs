@@ -98,14 +98,7 @@ impl Ledger {
             conn.execute_batch(SCHEMA)?;
             Ok(conn)
         };
-        let conn = open().map_err(|source| Error::Open {
-            path: path.to_owned(),
-            source,
-        })?;
-        Ok(Self {
-            conn: Mutex::new(conn),
-            path: path.to_owned(),
-        })
+        Self::with(path, open)
     }
 
     /// A ledger in memory: nothing is kept after the process ends. For registries built only
@@ -117,6 +110,14 @@ impl Ledger {
             conn.execute_batch(SCHEMA)?;
             Ok(conn)
         };
+        Self::with(path, open)
+    }
+
+    /// The ledger on the connection `open` makes (named `path` in errors).
+    fn with(
+        path: &Path,
+        open: impl FnOnce() -> rusqlite::Result<Connection>,
+    ) -> Result<Self, Error> {
         let conn = open().map_err(|source| Error::Open {
             path: path.to_owned(),
             source,
