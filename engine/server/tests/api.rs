@@ -5,12 +5,11 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use shopflow_core::FunctionRegistry;
 use shopflow_embedded::journal::TokenRecord;
-use shopflow_embedded::{Engine, EngineOptions};
-use shopflow_server::auth::{seed_admin, token_hash};
+use shopflow_server::auth::token_hash;
 
-const ADMIN: &str = "admin-token";
+mod common;
+use common::ADMIN;
 const FINANCE: &str = "finance-token";
 const VIEWER: &str = "viewer-token";
 
@@ -22,15 +21,7 @@ struct Server {
 
 async fn server() -> Server {
     let dir = tempfile::tempdir().expect("temp dir");
-    let registry = FunctionRegistry::with_builtins();
-    let names = registry.names().into_iter().map(str::to_owned).collect();
-    let options = EngineOptions {
-        schedules: false,
-        ..EngineOptions::default()
-    };
-    let engine =
-        Engine::open(dir.path().join("api.db"), options, registry, names).expect("open the engine");
-    seed_admin(&engine, ADMIN, 0).await.expect("seed admin");
+    let engine = common::engine(dir.path()).await;
     for (token, role) in [(FINANCE, "finance"), (VIEWER, "viewer")] {
         engine
             .store()

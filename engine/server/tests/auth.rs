@@ -11,19 +11,19 @@ use axum::http::{Request, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use serde_json::{Value, json};
-use shopflow_core::FunctionRegistry;
 use shopflow_desk::{Desk, DeskSettings, NewTask};
+use shopflow_embedded::Engine;
 use shopflow_embedded::journal::PutMode;
-use shopflow_embedded::{Engine, EngineOptions};
 use shopflow_server::auth::users::{UserChange, create_token, put_user};
 use shopflow_server::auth::{
-    AuthVia, CurrentUser, LoginError, Role, authenticate, login, logout, require_csrf, seed_admin,
+    AuthVia, CurrentUser, LoginError, Role, authenticate, login, logout, require_csrf,
     wall_clock_ms,
 };
 use shopflow_server::{Intake, Services};
 use tower::ServiceExt;
 
-const ADMIN: &str = "admin-token";
+mod common;
+use common::ADMIN;
 const PASSWORD: &str = "correct horse battery";
 const HOUR: i64 = 3600 * 1000;
 const FLOW: &str = "document: {dsl: '1.0.3', namespace: api, name: hello, version: '1.0.0'}\ndo:\n  - hi:\n      set:\n        greeting: hello\n";
@@ -41,15 +41,7 @@ struct App {
 
 async fn app() -> App {
     let dir = tempfile::tempdir().expect("temp dir");
-    let registry = FunctionRegistry::with_builtins();
-    let names = registry.names().into_iter().map(str::to_owned).collect();
-    let options = EngineOptions {
-        schedules: false,
-        ..EngineOptions::default()
-    };
-    let engine =
-        Engine::open(dir.path().join("api.db"), options, registry, names).expect("open the engine");
-    seed_admin(&engine, ADMIN, 0).await.expect("seed admin");
+    let engine = common::engine(dir.path()).await;
     let journal = engine.store().journal();
     let mut tokens = Vec::new();
     for (name, role) in [

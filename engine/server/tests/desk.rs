@@ -18,7 +18,8 @@ use shopflow_server::auth::{seed_admin, token_hash};
 use shopflow_server::{Intake, Services};
 use tower::ServiceExt;
 
-const ADMIN: &str = "admin-token";
+mod common;
+use common::ADMIN;
 const FINANCE: &str = "finance-token";
 const VIEWER: &str = "viewer-token";
 const NOW: i64 = 1_795_478_400_000;
@@ -32,15 +33,7 @@ struct App {
 
 async fn app() -> App {
     let dir = tempfile::tempdir().expect("temp dir");
-    let registry = FunctionRegistry::with_builtins();
-    let names = registry.names().into_iter().map(str::to_owned).collect();
-    let options = EngineOptions {
-        schedules: false,
-        ..EngineOptions::default()
-    };
-    let engine =
-        Engine::open(dir.path().join("api.db"), options, registry, names).expect("open the engine");
-    seed_admin(&engine, ADMIN, 0).await.expect("seed admin");
+    let engine = common::engine(dir.path()).await;
     // Decisions are recorded under the token's identity: the finance token is finance-chen's.
     for (token, role, name) in [
         (FINANCE, "finance", "finance-chen"),
