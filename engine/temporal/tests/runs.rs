@@ -456,7 +456,12 @@ async fn an_emitted_event_reaches_a_run_listening_on_the_same_queue() {
             .await
             .expect("the waiter starts");
         // The emitter runs only once the waiter is open, or the broadcast would miss it.
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
         while cluster.listening(&waiter).await.unwrap_or(0) == 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the waiter never listened"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let emitter = support::unique("emitter");
